@@ -1,0 +1,65 @@
+"""Roles of DOMAIN §1 and what each may do.
+
+The permission table is literal so that a reader sees at once who may do
+what; the access module (accounts.access) is the only place that applies it.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICE_ADMIN = "office_admin", "编办业务科室人员"
+    OFFICE_LEADER = "office_leader", "编办主任/编委领导"
+    UNIT_HR = "unit_hr", "用编单位人事干部"
+    SUPERVISING_DEPT = "supervising_dept", "主管部门"
+    PARTNER_REVIEWER = "partner_reviewer", "联审部门"
+    INSPECTOR = "inspector", "纪检监察/审计/巡察"
+    LIAISON = "liaison", "监督检查联络员"
+    SYS_ADMIN = "sys_admin", "系统管理员"
+    SEC_ADMIN = "sec_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+OFFICE_ROLES = frozenset({Role.OFFICE_ADMIN, Role.OFFICE_LEADER})
+
+
+class Permission(models.TextChoices):
+    VIEW_ORGS = "view_orgs", "查看机构编制"
+    MANAGE_ORGS = "manage_orgs", "维护机构"
+    MANAGE_QUOTA = "manage_quota", "编制变动"
+    REFORM_REDUCTION = "reform_reduction", "改革核减"
+    MANAGE_CALENDAR = "manage_calendar", "维护工作日历"
+    VIEW_AUDIT = "view_audit", "查看审计日志"
+    MANAGE_USERS = "manage_users", "管理用户"
+    MANAGE_ROLES = "manage_roles", "分配角色"
+
+
+_BUSINESS_READ = {Permission.VIEW_ORGS}
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OFFICE_ADMIN: frozenset(
+        _BUSINESS_READ
+        | {Permission.MANAGE_ORGS, Permission.MANAGE_QUOTA, Permission.MANAGE_CALENDAR}
+    ),
+    Role.OFFICE_LEADER: frozenset(
+        _BUSINESS_READ
+        | {
+            Permission.MANAGE_ORGS,
+            Permission.MANAGE_QUOTA,
+            Permission.REFORM_REDUCTION,
+            Permission.MANAGE_CALENDAR,
+        }
+    ),
+    Role.UNIT_HR: frozenset(_BUSINESS_READ),
+    Role.SUPERVISING_DEPT: frozenset(_BUSINESS_READ),
+    Role.PARTNER_REVIEWER: frozenset(_BUSINESS_READ),
+    Role.INSPECTOR: frozenset(_BUSINESS_READ),
+    Role.LIAISON: frozenset(_BUSINESS_READ),
+    # 三员分立: the three administrators do no business work and see no business data.
+    Role.SYS_ADMIN: frozenset({Permission.MANAGE_USERS}),
+    Role.SEC_ADMIN: frozenset({Permission.MANAGE_ROLES}),
+    Role.AUDIT_ADMIN: frozenset({Permission.VIEW_AUDIT}),
+}
+
+
+def role_allows(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())

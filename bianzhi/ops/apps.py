@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operator commands that span the domains: setup, check, audit, daily."""
+
+    name = "bianzhi.ops"
+    label = "ops"

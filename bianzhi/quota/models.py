@@ -1,0 +1,283 @@
+"""The double-entry quota ledger (DOMAIN §3.2) and leader-post quotas (§3.3).
+
+Only quota.ledger writes QuotaEntry rows and the account counters.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from bianzhi.orgs.models import InternalBody, Region, Unit
+
+
+class Funding(models.TextChoices):
+    FULL = "full", "财政拨款"
+    PARTIAL = "partial", "财政补贴"
+    SELF = "self", "经费自理"
+
+
+# Reverse-flow rank (DOMAIN §3.4): self < partial < full.
+FUNDING_RANK = {Funding.SELF: 1, Funding.PARTIAL: 2, Funding.FULL: 3}
+
+
+class QuotaCategory(models.Model):
+    """A 编制类型. The five national ones are seeded; offices add local ones.
+
+    A local category declares the identities it accepts, the unit kinds that
+    may hold it and its rank for the reverse-flow rule (VALUES.md).
+    """
+
+    code = models.SlugField(max_length=40, primary_key=True)
+    name = models.CharField("编制类型", max_length=40, unique=True)
+    aliases = models.JSONField(default=list, blank=True)
+    rank = models.PositiveSmallIntegerField("逆向流动等级")  # 1 工勤 < 2 事业 < 3 行政
+    accepted_identities = models.JSONField(default=list)
+    allowed_unit_kinds = models.JSONField(default=list)
+    full_funding_only = models.BooleanField("只能为财政拨款", default=False)
+    is_national = models.BooleanField(default=False)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = "编制类型"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HolderKind(models.TextChoices):
+    UNIT = "unit", "单位"
+    RESERVE = "reserve", "未分配编制"
+    POOL = "pool", "周转池"
+    EXTERNAL = "external", "上级"
+
+
+class QuotaAccount(models.Model):
+    """holder × category × funding. Counters hold today's state (a cache of the
+    entries, postings and reservations that `bianzhi check` recomputes)."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="quota_accounts")
+    holder_kind = models.CharField(max_length=10, choices=HolderKind.choices)
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="quota_accounts"
+    )
+    category = models.ForeignKey(QuotaCategory, models.PROTECT, related_name="accounts")
+    funding = models.CharField(max_length=10, choices=Funding.choices)
+    approved = models.IntegerField("核定编制数", default=0)
+    occupied = models.IntegerField("实有人数", default=0)
+    reserved = models.IntegerField("预留数", default=0)
+    # Set while occupied > approved (a legal state after a reform reduction).
+    over_since = models.DateField("超编起始日期", null=True, blank=True)
+    over_reason = models.CharField(max_length=200, blank=True)
+    # N-out-1-in credits earned this year (DOMAIN §3.4), valid to credits_year end.
+    intake_credits = models.PositiveIntegerField(default=0)
+    credits_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    releases_toward_credit = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = [
+            "region_id",
+            "holder_kind",
+            "unit_id",
+            "category__sort_order",
+            "funding",
+        ]
+        constraints = [
+            # The external account is −(control total) by definition.
+            models.CheckConstraint(
+                condition=Q(approved__gte=0) | Q(holder_kind="external"),
+                name="quotaaccount_approved_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(occupied__gte=0), name="quotaaccount_occupied_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="quotaaccount_reserved_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=(Q(holder_kind="unit") & Q(unit__isnull=False))
+                | (~Q(holder_kind="unit") & Q(unit__isnull=True)),
+                name="quotaaccount_holder_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(holder_kind="unit") | (Q(occupied=0) & Q(reserved=0)),
+                name="quotaaccount_system_holds_no_people",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "category", "funding"],
+                condition=Q(unit__isnull=False),
+                name="quotaaccount_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "holder_kind", "category", "funding"],
+                condition=~Q(holder_kind="unit"),
+                name="quotaaccount_system_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        holder = self.unit.name if self.unit_id else self.get_holder_kind_display()
+        return f"{holder}·{self.category.name}·{self.get_funding_display()}"
+
+    @property
+    def vacancy(self) -> int:
+        return self.approved - self.occupied - self.reserved
+
+    @property
+    def over(self) -> int:
+        return max(self.occupied - self.approved, 0)
+
+
+class MovementKind(models.TextChoices):
+    GRANT = "grant", "核定"  # reserve → unit
+    RECALL = "recall", "收回"  # unit → reserve
+    TRANSFER = "transfer", "划转"  # unit → unit, same region
+    POOL_FUND = "pool_fund", "注入周转池"  # reserve → pool
+    POOL_DEFUND = "pool_defund", "周转池收回"  # pool → reserve
+    LOAN = "loan", "借出"  # pool → unit, with a due date
+    RETURN = "return", "归还"  # unit → pool
+    INCREASE_TOTAL = "increase_total", "核增总量"  # external → reserve
+    WRITE_OFF = "write_off", "核销"  # reserve → external
+    CONVERSION = (
+        "conversion",
+        "编制性质/经费形式调整",
+    )  # unit account → same unit's other
+
+
+class QuotaMovement(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", "已入账"
+        PENDING = "pending", "待生效"  # future-dated; written by `bianzhi daily`
+        FLAGGED = "flagged", "未能入账"  # fell due but would now break a rule
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="movements")
+    kind = models.CharField("变动类型", max_length=16, choices=MovementKind.choices)
+    doc_no = models.CharField("文号", max_length=80, db_index=True)
+    effective_date = models.DateField("生效日期", db_index=True)
+    recorded_at = models.DateTimeField("记账时间", auto_now_add=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    approval_ref = models.CharField("审批依据", max_length=120, blank=True)
+    reason = models.TextField("理由", blank=True)
+    reform = models.BooleanField("改革核减", default=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPLIED
+    )
+    flag_reason = models.CharField(max_length=300, blank=True)
+    # The legs as planned: [{"account": id, "amount": ±n}]. Entries mirror them
+    # once applied; a pending movement has legs but no entries yet.
+    legs = models.JSONField(default=list)
+    due_date = models.DateField("归还期限", null=True, blank=True)  # loans
+    # Links a return to its loan, a reversal to what it reverses, and the two
+    # halves of a cross-region transfer (write_off + increase_total).
+    related = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="related_movements"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        indexes = [models.Index(fields=["region", "status", "effective_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.doc_no}"
+
+
+class QuotaEntry(models.Model):
+    """One leg of an applied movement. Append-only."""
+
+    movement = models.ForeignKey(QuotaMovement, models.PROTECT, related_name="entries")
+    account = models.ForeignKey(QuotaAccount, models.PROTECT, related_name="entries")
+    amount = models.IntegerField()
+    effective_date = models.DateField(db_index=True)
+
+    class Meta:
+        ordering = ["effective_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="quotaentry_nonzero")
+        ]
+        indexes = [models.Index(fields=["account", "effective_date"])]
+
+
+class Loan(models.Model):
+    """Quota lent from the turnover pool; counts in the borrower's approved."""
+
+    movement = models.OneToOneField(QuotaMovement, models.PROTECT, related_name="loan")
+    account = models.ForeignKey(QuotaAccount, models.PROTECT, related_name="loans")
+    amount = models.PositiveIntegerField()
+    outstanding = models.IntegerField()
+    due_date = models.DateField("归还期限")
+
+    class Meta:
+        ordering = ["due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outstanding__gte=0)
+                & Q(outstanding__lte=models.F("amount")),
+                name="loan_outstanding_in_range",
+            )
+        ]
+
+
+class LeaderLevel(models.TextChoices):
+    PROVINCIAL = "provincial", "省部级"
+    BUREAU = "bureau", "厅局级"
+    COUNTY = "county", "县处级"
+    TOWNSHIP = "township", "乡科级"
+
+
+class LeaderKind(models.TextChoices):
+    CHIEF = "chief", "正职"
+    DEPUTY = "deputy", "副职"
+
+
+class LeaderPostScope(models.TextChoices):
+    UNIT = "unit", "单位领导职数"
+    INTERNAL_BODY = "internal_body", "内设机构领导职数"
+    INTERNAL_POOL = "internal_pool", "内设机构领导职数（统筹）"
+
+
+class LeaderPostQuota(models.Model):
+    """One effective-dated version of a leader-post count (DOMAIN §3.3).
+
+    The count in force at D is the latest version with effective_date <= D for
+    the same (unit, scope, internal body, level, kind).
+    """
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="leader_post_quotas")
+    scope = models.CharField(max_length=16, choices=LeaderPostScope.choices)
+    internal_body = models.ForeignKey(
+        InternalBody,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leader_post_quotas",
+    )
+    level = models.CharField("职务层次", max_length=12, choices=LeaderLevel.choices)
+    kind = models.CharField("正副职", max_length=8, choices=LeaderKind.choices)
+    count = models.PositiveSmallIntegerField("职数")
+    effective_date = models.DateField("生效日期")
+    doc_no = models.CharField("文号", max_length=80)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["unit_id", "scope", "level", "kind", "effective_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="internal_body") & Q(internal_body__isnull=False))
+                | (~Q(scope="internal_body") & Q(internal_body__isnull=True)),
+                name="leaderpostquota_body_matches_scope",
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "unit",
+                    "scope",
+                    "internal_body",
+                    "level",
+                    "kind",
+                    "effective_date",
+                ],
+                name="leaderpostquota_one_version_per_date",
+            ),
+        ]
