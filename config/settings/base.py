@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "bianzhi.core",
     "bianzhi.orgs",
     "bianzhi.quota",
+    "bianzhi.roster",
     "bianzhi.accounts",
     "bianzhi.web",
     "bianzhi.api",

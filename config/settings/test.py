@@ -22,6 +22,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(
             tempfile.gettempdir(),
-            f"bianzhi-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3",
+            # One file per test process: parallel runs (xdist workers, several
+            # checkouts) must not destroy each other's database.
+            f"bianzhi-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}.sqlite3",
         )
     }
