@@ -27,10 +27,23 @@ run: install
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/bianzhi runserver $(HOST):$(PORT)
 
+# Every step runs even when an earlier one fails (one run shows all problems);
+# the target fails if any did. pytest exits 5 when it collects nothing, which
+# is not a failure. PYTEST_ARGS narrows the run: make test PYTEST_ARGS="tests/core -x".
+# Two xdist workers (one SQLite file each): ~20% faster on the 2-core machines;
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 test: install
-	$(BIN)/ruff check .
-	$(BIN)/bianzhi makemigrations --check --dry-run -v0
-	$(BIN)/pytest -q
+	@status=0; \
+	echo "--- ruff check"; $(BIN)/ruff check . || status=1; \
+	echo "--- lint-imports"; $(BIN)/lint-imports --no-logo --no-cache || status=1; \
+	echo "--- makemigrations --check"; \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/bianzhi makemigrations --check --dry-run -v0 \
+		|| { echo "missing or inconsistent migrations"; status=1; }; \
+	echo "--- pytest"; $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
+	[ $$rc -eq 0 ] || [ $$rc -eq 5 ] || status=1; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -22,7 +22,9 @@ _CACHE_ATTR = "_bianzhi_assignments"
 
 
 def assignments(user) -> list[RoleAssignment]:
-    if not user or not user.is_authenticated:
+    # A disabled account keeps its sessions and tokens until they expire; it
+    # must still see nothing.
+    if not user or not user.is_authenticated or not user.is_active:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:

@@ -171,21 +171,19 @@ def verify_chain(checkpoint: dict | None = None) -> ChainReport:
                 break
         prev, expected_seq = event.hash, event.seq + 1
     head = AuditHead.objects.filter(pk=1).first()
-    head_seq = head.seq if head else 0
-    if (
-        not problems
-        and head
-        and (head.seq != expected_seq - 1 or (head.hash or GENESIS) != prev)
-    ):
+    head_seq, head_hash = (head.seq, head.hash or GENESIS) if head else (0, GENESIS)
+    # A missing head row with events present is itself a sign of tampering.
+    if not problems and (head_seq != expected_seq - 1 or head_hash != prev):
         problems.append(
             {
                 "code": "AUDIT_HEAD_MISMATCH",
                 "seq": expected_seq,
-                "message": f"链头记录（第{head.seq}号）与最后一个事件（第{expected_seq - 1}号）不一致，"
+                "message": f"链头记录（第{head_seq}号）与最后一个事件（第{expected_seq - 1}号）不一致，"
                 "尾部事件可能被删除",
             }
         )
-    if not problems and checkpoint and not seen_checkpoint:
+    # A checkpoint of the empty chain (seq 0) names no event to look for.
+    if not problems and checkpoint and checkpoint["seq"] > 0 and not seen_checkpoint:
         problems.append(
             {
                 "code": "AUDIT_TAIL_DELETED",

@@ -48,7 +48,8 @@ def national_region(code: str) -> NationalRegion | None:
     if len(parts) != 2 or not parts[0][1] or not parts[1][1]:
         return None
     province_name = parts[0][1]["province"]
-    county_name = _BRACKETS.sub("", parts[1][1].get("county", ""))
+    # A renamed county reads "[-1991]东郊区,[1992-]东丽区": the last name is current.
+    county_name = _BRACKETS.sub("", parts[1][1].get("county", "").split(",")[-1])
     if code.endswith("0000"):
         return NationalRegion(code, province_name, "province", None)
     if code.endswith("00"):
@@ -64,6 +65,13 @@ class IdNumber:
     region_code: str
 
 
+def _check_digit(first17: str) -> str:
+    # stdnum's calc_check_digit expects the number *with* a check digit and
+    # ignores its last character: given only 17 digits it would silently
+    # checksum the first 16.
+    return ric.calc_check_digit(first17 + "0")
+
+
 def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
     """Normalise and validate a 公民身份号码; 15-digit numbers become 18 digits.
 
@@ -72,7 +80,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
     raw = to_halfwidth(str(value or "")).strip().replace(" ", "").upper()
     if re.fullmatch(r"\d{15}", raw):
         body = raw[:6] + "19" + raw[6:]
-        raw = body + ric.calc_check_digit(body)
+        raw = body + _check_digit(body)
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", raw):
         raise ApplicationError(
             ErrorCode.ID_INVALID,
@@ -83,7 +91,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdNumber:
         raise ApplicationError(
             ErrorCode.ID_INVALID, "应为18位（末位可为X）", params={"value": raw}
         )
-    if ric.calc_check_digit(raw[:17]) != raw[17]:
+    if _check_digit(raw[:17]) != raw[17]:
         raise ApplicationError(
             ErrorCode.ID_INVALID, "校验位错误", params={"value": raw}
         )
@@ -162,12 +170,17 @@ def normalise_doc_no(value: str) -> str:
     return f"{match['agency']}〔{match['year']}〕{int(match['n'])}号"
 
 
-def parse_quantity(value) -> int:
+def parse_quantity(value: object) -> int:
     """A positive whole number (编制数量), else QUANTITY_INVALID."""
     if isinstance(value, bool):
         raise ApplicationError(ErrorCode.QUANTITY_INVALID, params={"value": value})
     if isinstance(value, int):
         number = value
+    elif isinstance(value, float):
+        # Spreadsheet readers hand numeric cells over as floats (3.0).
+        if not value.is_integer():
+            raise ApplicationError(ErrorCode.QUANTITY_INVALID, params={"value": value})
+        number = int(value)
     else:
         text = to_halfwidth(str(value if value is not None else "")).strip()
         if not re.fullmatch(r"\d+", text):

@@ -9,7 +9,11 @@ from .codes import to_halfwidth
 from .errors import ApplicationError, ErrorCode
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+# A trailing time (a datetime written out by another system) is ignored.
+_FULL = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
@@ -19,7 +23,14 @@ def parse_date(value, *, field: str | None = None) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        raise ApplicationError(
+            ErrorCode.DATE_INVALID, field=field, params={"value": value}
+        )
+    if isinstance(value, int) and 19000101 <= value <= 21001231:
+        # 20261001 typed into a numeric cell, not an Excel serial.
+        value = str(value)
+    elif isinstance(value, (int, float)):
         if 1 <= value < 2958466:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ApplicationError(

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served locally: intranets are offline
     "bianzhi.core",
     "bianzhi.orgs",
     "bianzhi.quota",
@@ -118,8 +119,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a bad token then answers 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -131,6 +133,23 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Bianzhi 编制管理平台 API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "bianzhi.orgs.models.UnitKind",
+        "UnitRankEnum": "bianzhi.orgs.models.UnitRank",
+        "InternalBodyRankEnum": "bianzhi.orgs.models.InternalBody.Rank",
+        "RegionLevelEnum": "bianzhi.orgs.models.Region.Level",
+        "UnitStatusEnum": "bianzhi.orgs.models.Unit.Status",
+        "UnitChangeKindEnum": "bianzhi.orgs.models.UnitChange.Kind",
+        "UnitChangeStatusEnum": "bianzhi.orgs.models.UnitChange.Status",
+        "MovementKindEnum": "bianzhi.quota.models.MovementKind",
+        "MovementStatusEnum": "bianzhi.quota.models.QuotaMovement.Status",
+        "LeaderLevelEnum": "bianzhi.quota.models.LeaderLevel",
+        "LeaderKindEnum": "bianzhi.quota.models.LeaderKind",
+        "FundingEnum": "bianzhi.quota.models.Funding",
+    },
 }
 
 LOGGING = {

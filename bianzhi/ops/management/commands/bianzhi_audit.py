@@ -8,6 +8,9 @@ from bianzhi.core import audit
 
 class Command(BaseCommand):
     help = "审计链：verify 校验整条链（可带检查点）；checkpoint 导出签名检查点"
+    # Verification is forensic work: it must run even when another part of the
+    # installation (URLs, templates) fails Django's system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -40,6 +43,7 @@ class Command(BaseCommand):
                         "ok": report.ok,
                         "head_seq": report.head_seq,
                         "checked": report.checked,
+                        "first_bad_seq": report.first_bad_seq,
                         "problems": report.problems,
                     },
                     ensure_ascii=False,

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+        parser.add_argument(
+            "--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1
+        )
 
     def handle(self, *args, **options):
         call_command("collectstatic", interactive=False, verbosity=0)

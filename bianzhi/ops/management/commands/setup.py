@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -10,5 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for path in ensure_keys():
             self.stdout.write(f"已创建密钥文件 {path}")
+        # WhiteNoise serves from here (`bianzhi serve` collects into it).
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0, interactive=False)
         self.stdout.write("数据库已迁移到最新版本")
