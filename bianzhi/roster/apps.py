@@ -5,3 +5,9 @@ class RosterConfig(AppConfig):
     name = "bianzhi.roster"
     label = "roster"
     verbose_name = "实名制"
+
+    def ready(self) -> None:
+        # Occupancy as of a date and leader posts in use come from the roster.
+        from .selectors import register_providers
+
+        register_providers()
