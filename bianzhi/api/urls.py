@@ -1,7 +1,74 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import orgs_views as orgs
+from . import quota_views as quota
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    # regions
+    path("regions/", orgs.RegionListView.as_view(), name="api-regions"),
+    path("regions/<str:code>/", orgs.RegionDetailView.as_view(), name="api-region"),
+    path(
+        "regions/<str:code>/agency-caps/",
+        orgs.AgencyCapView.as_view(),
+        name="api-region-agency-caps",
+    ),
+    # units
+    path("units/", orgs.UnitListView.as_view(), name="api-units"),
+    path("units/<str:pk>/", orgs.UnitDetailView.as_view(), name="api-unit"),
+    path(
+        "units/<str:pk>/lineage/",
+        orgs.UnitLineageView.as_view(),
+        name="api-unit-lineage",
+    ),
+    path(
+        "units/<str:pk>/rename/", orgs.UnitRenameView.as_view(), name="api-unit-rename"
+    ),
+    path(
+        "units/<str:pk>/change-rank/",
+        orgs.UnitChangeRankView.as_view(),
+        name="api-unit-change-rank",
+    ),
+    path(
+        "units/<str:pk>/change-attributes/",
+        orgs.UnitChangeAttributesView.as_view(),
+        name="api-unit-change-attributes",
+    ),
+    path(
+        "units/<str:pk>/internal-bodies/",
+        orgs.InternalBodyAddView.as_view(),
+        name="api-unit-internal-bodies",
+    ),
+    path(
+        "units/<str:pk>/mandates/",
+        orgs.MandateView.as_view(),
+        name="api-unit-mandates",
+    ),
+    path(
+        "units/<str:pk>/leader-posts/",
+        orgs.LeaderPostsView.as_view(),
+        name="api-unit-leader-posts",
+    ),
+    path(
+        "internal-bodies/<str:pk>/remove/",
+        orgs.InternalBodyRemoveView.as_view(),
+        name="api-internal-body-remove",
+    ),
+    # quota
+    path("accounts/", quota.AccountListView.as_view(), name="api-accounts"),
+    path("movements/", quota.MovementListView.as_view(), name="api-movements"),
+    path(
+        "movements/<str:pk>/",
+        quota.MovementDetailView.as_view(),
+        name="api-movement",
+    ),
+    path(
+        "movements/<str:pk>/reverse/",
+        quota.MovementReverseView.as_view(),
+        name="api-movement-reverse",
+    ),
 ]
