@@ -1,2 +1,88 @@
-def navigation(request):
-    return {}
+"""Navigation and the top bar: a role sees only what it may use (UI.md)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bianzhi.accounts.access import assignments, has_permission
+from bianzhi.core.roles import Permission, Role, role_allows
+
+ADMIN_ROLES = frozenset({Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN})
+
+
+def can_view_business(user) -> bool:
+    return has_permission(user, Permission.VIEW_ORGS)
+
+
+def can_manage(user) -> bool:
+    return has_permission(user, Permission.MANAGE_QUOTA) or has_permission(
+        user, Permission.MANAGE_ORGS
+    )
+
+
+def _item(label: str, url_name: str, path: str, prefix: str | None = None) -> dict:
+    url = reverse(url_name)
+    active_prefix = prefix or url
+    if active_prefix == "/":
+        active = path == "/"
+    else:
+        active = path.startswith(active_prefix)
+    return {"label": label, "url": url, "active": active}
+
+
+def build_navigation(request: HttpRequest) -> list[dict]:
+    user = request.user
+    path = request.path
+    sections: list[dict] = []
+    if can_view_business(user):
+        sections.append(
+            {"label": _("工作台"), "items": [_item(_("工作台"), "web:home", path, "/")]}
+        )
+        sections.append(
+            {
+                "label": _("机构编制"),
+                "items": [
+                    _item(_("机构树"), "web:unit_tree", path, "/units/"),
+                    _item(_("编制变动台账"), "web:movements", path, "/movements/"),
+                    _item(_("区划编制总量"), "web:regions", path, "/regions/"),
+                ],
+            }
+        )
+    if can_manage(user):
+        sections.append(
+            {
+                "label": _("业务办理"),
+                "items": [_item(_("机构编制业务"), "web:office", path, "/office/")],
+            }
+        )
+    admin_items = []
+    if any(a.role in ADMIN_ROLES for a in assignments(user)):
+        admin_items.append(_item(_("系统管理首页"), "web:system", path, "/system/"))
+    if has_permission(user, Permission.VIEW_AUDIT):
+        admin_items.append(_item(_("审计日志"), "web:audit_log", path, "/audit/"))
+    if admin_items:
+        sections.append({"label": _("系统管理"), "items": admin_items})
+    return sections
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = []
+    for a in assignments(user):
+        url = None
+        if role_allows(a.role, Permission.VIEW_ORGS):
+            if a.region_id:
+                url = reverse("web:region", args=[a.region_id])
+            elif a.unit_id:
+                url = reverse("web:unit", args=[a.unit_id])
+        roles.append({"role": a.get_role_display(), "scope": a.scope_label, "url": url})
+    return {
+        "nav_sections": build_navigation(request),
+        "my_roles": roles,
+        "can_manage": can_manage(user),
+        "can_view_business": can_view_business(user),
+    }

@@ -1,8 +1,29 @@
 from django.urls import path
 
-from . import views
+from .views import audit, auth, certificate, home, movements, office, regions, units
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("search/", home.search, name="search"),
+    path("units/", units.unit_tree, name="unit_tree"),
+    path("units/<int:unit_id>/", units.unit_detail, name="unit"),
+    path(
+        "units/<int:unit_id>/certificate/",
+        certificate.certificate,
+        name="certificate",
+    ),
+    path("movements/", movements.movement_list, name="movements"),
+    path("movements/<int:movement_id>/", movements.movement_detail, name="movement"),
+    path("regions/", regions.region_list, name="regions"),
+    path("regions/<str:code>/", regions.region_detail, name="region"),
+    path("office/", office.office_index, name="office"),
+    path("office/<slug:slug>/", office.office_form, name="office_form"),
+    path("office/<slug:slug>/numbers/", office.office_numbers, name="office_numbers"),
+    path("system/", audit.system_home, name="system"),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
+    path("audit/<int:seq>/", audit.audit_event, name="audit_event"),
 ]
