@@ -125,6 +125,22 @@ def _move(
 # --- services (signatures as agreed in COMMON.md) ------------------------------
 
 
+def _between_system_holders(
+    args, kind, region: Region, cat, *, giver: str, receiver: str
+):
+    """A movement between two system holders (reserve, pool, external) of a region."""
+    return _move(
+        args,
+        kind,
+        giver=_system(region.pk, giver, cat, args.funding),
+        receiver=_system(region.pk, receiver, cat, args.funding),
+        category=cat,
+        units=[],
+        holder=region.name,
+        region_id=region.pk,
+    )
+
+
 def quota_grant(
     *,
     actor: Actor,
@@ -229,15 +245,8 @@ def quota_pool_fund(
 ) -> QuotaMovement:
     """注入周转池: reserve → turnover pool."""
     args, cat = _args(locals()), resolve_category(category)
-    return _move(
-        args,
-        MovementKind.POOL_FUND,
-        giver=_system(region.pk, RESERVE, cat, args.funding),
-        receiver=_system(region.pk, POOL, cat, args.funding),
-        category=cat,
-        units=[],
-        holder=region.name,
-        region_id=region.pk,
+    return _between_system_holders(
+        args, MovementKind.POOL_FUND, region, cat, giver=RESERVE, receiver=POOL
     )
 
 
@@ -256,15 +265,8 @@ def quota_pool_defund(
 ) -> QuotaMovement:
     """周转池收回: turnover pool → reserve."""
     args, cat = _args(locals()), resolve_category(category)
-    return _move(
-        args,
-        MovementKind.POOL_DEFUND,
-        giver=_system(region.pk, POOL, cat, args.funding),
-        receiver=_system(region.pk, RESERVE, cat, args.funding),
-        category=cat,
-        units=[],
-        holder=region.name,
-        region_id=region.pk,
+    return _between_system_holders(
+        args, MovementKind.POOL_DEFUND, region, cat, giver=POOL, receiver=RESERVE
     )
 
 
@@ -363,15 +365,8 @@ def quota_increase_total(
         full_funding_only=cat.full_funding_only,
         funding=args.funding,
     )
-    return _move(
-        args,
-        MovementKind.INCREASE_TOTAL,
-        giver=_system(region.pk, EXTERNAL, cat, args.funding),
-        receiver=_system(region.pk, RESERVE, cat, args.funding),
-        category=cat,
-        units=[],
-        holder=region.name,
-        region_id=region.pk,
+    return _between_system_holders(
+        args, MovementKind.INCREASE_TOTAL, region, cat, giver=EXTERNAL, receiver=RESERVE
     )
 
 
@@ -390,15 +385,8 @@ def quota_write_off(
 ) -> QuotaMovement:
     """核销: reserve → higher level (external); lowers the control total."""
     args, cat = _args(locals()), resolve_category(category)
-    return _move(
-        args,
-        MovementKind.WRITE_OFF,
-        giver=_system(region.pk, RESERVE, cat, args.funding),
-        receiver=_system(region.pk, EXTERNAL, cat, args.funding),
-        category=cat,
-        units=[],
-        holder=region.name,
-        region_id=region.pk,
+    return _between_system_holders(
+        args, MovementKind.WRITE_OFF, region, cat, giver=RESERVE, receiver=EXTERNAL
     )
 
 
