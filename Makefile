@@ -38,7 +38,7 @@ test: install
 	@status=0; \
 	echo "--- ruff check"; $(BIN)/ruff check . || status=1; \
 	echo "--- lint-imports"; $(BIN)/lint-imports --no-logo --no-cache || status=1; \
-	echo "--- makemigrations --check"; \
+	mkdir -p var; echo "--- makemigrations --check"; \
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/bianzhi makemigrations --check --dry-run -v0 \
 		|| { echo "missing or inconsistent migrations"; status=1; }; \
 	echo "--- pytest"; $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \

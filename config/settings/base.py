@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "bianzhi.orgs",
     "bianzhi.quota",
     "bianzhi.roster",
+    "bianzhi.matters",
     "bianzhi.accounts",
     "bianzhi.web",
     "bianzhi.api",
