@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from . import orgs_views as orgs
 from . import quota_views as quota
+from . import roster_views as roster
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -54,6 +55,11 @@ urlpatterns = [
         name="api-unit-leader-posts",
     ),
     path(
+        "units/<str:pk>/people/",
+        roster.UnitPeopleView.as_view(),
+        name="api-unit-people",
+    ),
+    path(
         "internal-bodies/<str:pk>/remove/",
         orgs.InternalBodyRemoveView.as_view(),
         name="api-internal-body-remove",
@@ -70,5 +76,48 @@ urlpatterns = [
         "movements/<str:pk>/reverse/",
         quota.MovementReverseView.as_view(),
         name="api-movement-reverse",
+    ),
+    # roster (实名制)
+    path("persons/<str:pk>/", roster.PersonDetailView.as_view(), name="api-person"),
+    path(
+        "persons/<str:pk>/transfer/",
+        roster.TransferView.as_view(),
+        name="api-person-transfer",
+    ),
+    path(
+        "persons/<str:pk>/locked-field/",
+        roster.LockedFieldView.as_view(),
+        name="api-person-locked-field",
+    ),
+    path(
+        "persons/<str:pk>/retirement-exceptions/",
+        roster.RetirementExceptionView.as_view(),
+        name="api-person-retirement-exceptions",
+    ),
+    path("postings/", roster.EnrollView.as_view(), name="api-postings"),
+    path(
+        "postings/<str:pk>/release/",
+        roster.ReleaseView.as_view(),
+        name="api-posting-release",
+    ),
+    path(
+        "appointments/", roster.AppointmentStartView.as_view(), name="api-appointments"
+    ),
+    path(
+        "appointments/<str:pk>/end/",
+        roster.AppointmentEndView.as_view(),
+        name="api-appointment-end",
+    ),
+    path("secondments/", roster.SecondmentRecordView.as_view(), name="api-secondments"),
+    path(
+        "secondments/<str:pk>/end/",
+        roster.SecondmentEndView.as_view(),
+        name="api-secondment-end",
+    ),
+    path("offquota/", roster.OffQuotaAddView.as_view(), name="api-offquota"),
+    path(
+        "offquota/<str:pk>/end/",
+        roster.OffQuotaEndView.as_view(),
+        name="api-offquota-end",
     ),
 ]

@@ -33,6 +33,7 @@ from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import InternalBody, Region, Unit
 from bianzhi.quota.models import Funding, Loan, QuotaCategory
 
+from .roster_fields import ROSTER_KINDS, parse_roster_field
 from .scoping import access_movement
 
 # Errors that are about the user's reach, not the input: they become the 404/403 page.
@@ -216,6 +217,8 @@ def _parse_one(f: Field, raw: str, op: Operation, user, remember) -> Any:
         _unit, actor = access_unit(user, body.unit_id, op.permission)
         remember(actor)
         return body
+    if kind in ROSTER_KINDS:
+        return parse_roster_field(kind, raw, user, op.permission, remember)
     raise AssertionError(f"unknown field kind {kind}")
 
 

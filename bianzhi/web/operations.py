@@ -19,6 +19,7 @@ from bianzhi.quota.models import LeaderKind, LeaderLevel, LeaderPostScope
 
 from . import numbers, runs
 from .forms import Field, Operation
+from .roster_ops import ROSTER_OPERATIONS
 
 ORGS = Permission.MANAGE_ORGS
 QUOTA = Permission.MANAGE_QUOTA
@@ -216,4 +217,6 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
 )  # fmt: skip
 
-BY_SLUG = {op.slug: op for op in OPERATIONS}
+# The roster's forms (实名制) are catalogued in roster_ops.py (group "roster").
+ALL_OPERATIONS = OPERATIONS + ROSTER_OPERATIONS
+BY_SLUG = {op.slug: op for op in ALL_OPERATIONS}

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import audit, auth, certificate, home, movements, office, regions, units
+from .views import (
+    audit,
+    auth,
+    certificate,
+    home,
+    movements,
+    office,
+    regions,
+    roster,
+    units,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +25,7 @@ urlpatterns = [
         certificate.certificate,
         name="certificate",
     ),
+    path("persons/<int:person_id>/", roster.person_detail, name="person"),
     path("movements/", movements.movement_list, name="movements"),
     path("movements/<int:movement_id>/", movements.movement_detail, name="movement"),
     path("regions/", regions.region_list, name="regions"),

@@ -57,7 +57,7 @@ def test_office_admin_pages(city, cast, as_user):
         "/": ["工作台", "我的角色与范围", "编办业务科室人员", "最近的编制变动"],
         "/units/": ["机构树", "示例市财政局", "示例市财政信息中心", "示例区民政局"],
         f"/units/{finance}/": ["基本情况", "编制账户", "领导职数", "内设机构", "三定未录入", "历史沿革"],
-        f"/units/{finance}/certificate/": ["机构编制管理证", "第一部分", "第五部分", "第一至五部分"],
+        f"/units/{finance}/certificate/": ["机构编制管理证", "第一部分", "第五部分", "第一至六部分"],
         "/movements/": ["编制变动台账", "示编〔2020〕5号", "核增总量"],
         "/regions/": ["区划编制总量", "示例市", "示例区"],
         "/regions/990100/": ["编制总量控制", "机构限额", "未归还的周转编制", "已逾期"],
@@ -72,12 +72,13 @@ def test_office_admin_pages(city, cast, as_user):
             assert needle in text(response), (url, needle)
 
 
-def test_certificate_cover_colour_and_no_roster_part(city, cast, as_user):
+def test_certificate_cover_colour_and_roster_part(city, cast, as_user):
     client = as_user(cast.office)
     organ = text(client.get(f"/units/{city.finance.pk}/certificate/"))
     institution = text(client.get(f"/units/{city.centre.pk}/certificate/"))
     assert "bz-cert-red" in organ and "bz-cert-blue" in institution
-    assert "第六部分" not in organ
+    # Part 6 (实名制人员) is printed by the roster (issue 3).
+    assert "第六部分" in organ and "第一至六部分" in organ
 
 
 def test_region_page_without_cap_says_so(city, cast, as_user):

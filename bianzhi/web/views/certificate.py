@@ -1,9 +1,8 @@
-"""机构编制管理证, parts 1–5, as a printable A4 page.
+"""机构编制管理证, parts 1–6, as a printable A4 page.
 
-Part 6 (the roster) belongs to the real-name roster module, which does not
-exist yet; the page is therefore labelled 「第一至五部分」 rather than printing
-an empty part. Red cover for party and government organs (机关), blue for
-public institutions (事业单位).
+Part 6 (the roster, with its change records) is rendered by the roster's
+template tag (templatetags/roster_web.py). Red cover for party and government
+organs (机关), blue for public institutions (事业单位).
 """
 
 from __future__ import annotations

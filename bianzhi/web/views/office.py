@@ -30,6 +30,7 @@ from bianzhi.web.forms import (
     parse,
 )
 from bianzhi.web.operations import BY_SLUG, OPERATIONS
+from bianzhi.web.roster_ops import ROSTER_OPERATIONS
 
 SELECT_KINDS = frozenset(
     {"unit", "parent", "region", "category", "funding", "choice", "body", "loan"}
@@ -66,6 +67,10 @@ def office_index(request: HttpRequest) -> HttpResponse:
             "ops": [
                 o for o in OPERATIONS if o.group == "quota" and o.permission in allowed
             ],
+        },
+        {
+            "title": gettext_noop("实名制人员"),
+            "ops": list(ROSTER_OPERATIONS),
         },
     ]
     return render(request, "web/office_index.html", {"groups": groups})
