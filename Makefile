@@ -50,6 +50,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/enroll.py
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) var/bianzhi.sqlite3*
