@@ -21,7 +21,6 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/bianzhi setup
 	$(BIN)/bianzhi demo --if-empty --persons $(DEMO_PERSONS)
-	@$(BIN)/bianzhi demo --logins
 	@# The worker loop: scheduled movements and expiries (`bianzhi daily`) every hour.
 	@(while true; do $(BIN)/bianzhi daily >> var/daily.log 2>&1; sleep 3600; done) & \
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \

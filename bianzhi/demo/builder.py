@@ -14,20 +14,22 @@ Decisions (recorded here and in the issue note):
   bureaus leave the cap as 部门管理机构 (in_cap off, parent set).
 - Control totals come from the province (示省编); a region's reserve that runs
   short before a grant is topped up by the province first (increase_total).
-- Persons (实名制) come with the roster issue; `persons` is accepted and kept
-  on the report for that generator.
+- Persons (实名制): after the quota story, `people.generate_people` writes
+  up to `persons` people with their history (see bianzhi/demo/people.py).
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from . import history, history_later
 from .logins import LOGINS, create_logins
+from .people import generate_people
 from .specs import FULL, SMALL, Scale, build_specs
 from .story import Story
 
@@ -48,6 +50,7 @@ class DemoReport:
     persons: int
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    people: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         c = self.counts
@@ -62,6 +65,20 @@ class DemoReport:
             f"（待生效 {c['pending']} 笔）；周转池借出 {c['loans']} 笔"
             f"（逾期未还 {c['loans_overdue']} 笔）",
             f"  用户 {c['users']} 个；审计事件 {c['audit_events']} 条",
+            *self.people_lines(),
+        ]
+
+    def people_lines(self) -> list[str]:
+        c, p = self.counts, self.people
+        if not c.get("persons"):
+            return []
+        releases = sum(n for k, n in p.items() if k.startswith("release:"))
+        return [
+            f"  实名制人员 {c['persons']} 人（在编 {c['postings_active']} 人，"
+            f"初始化导入 {p['initial_load']} 人，其后入编 {c['persons'] - p['initial_load']} 人，"
+            f"出编 {releases} 人次，调动 {p['transfers']} 人次）；"
+            f"领导职务任职 {c['appointments']} 人；借调 {c['secondments']} 人；"
+            f"编外人员 {c['off_quota']} 人；超编账户 {c['over_accounts']} 个",
         ]
 
 
@@ -108,8 +125,10 @@ def build_demo(
         history_later.reform_locals(story, specs)
         history_later.years_2020_2026(story, specs)
         history_later.scheduled(story)
+        people = generate_people(story, persons) if persons > 0 else Counter()
         story.counts["users"] = create_logins(story.actor, story.units, story.regions)
     report = DemoReport(seed=seed, persons=persons)
+    report.people = people
     report.seconds = time.perf_counter() - started
     report.counts = summary()
     return report
@@ -159,5 +178,30 @@ def summary() -> dict[str, int]:
             outstanding__gt=0, due_date__lt=timezone.localdate()
         ).count(),
         "users": get_user_model().objects.count(),
+        **_roster_counts(),
         "audit_events": AuditEvent.objects.count(),
+    }
+
+
+def _roster_counts() -> dict[str, int]:
+    from django.db.models import F
+
+    from bianzhi.quota.models import QuotaAccount
+    from bianzhi.roster.models import (
+        Appointment,
+        OffQuotaStaff,
+        Person,
+        Posting,
+        Secondment,
+    )
+
+    return {
+        "persons": Person.objects.count(),
+        "postings_active": Posting.objects.filter(end_date__isnull=True).count(),
+        "appointments": Appointment.objects.filter(end_date__isnull=True).count(),
+        "secondments": Secondment.objects.count(),
+        "off_quota": OffQuotaStaff.objects.count(),
+        "over_accounts": QuotaAccount.objects.filter(
+            holder_kind="unit", occupied__gt=F("approved")
+        ).count(),
     }

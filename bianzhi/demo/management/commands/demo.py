@@ -17,7 +17,7 @@ class Command(BaseCommand):
             "--persons",
             type=int,
             default=0,
-            help="实名制人员数（由实名制模块生成；本版本只记录该参数）",
+            help="实名制人员数（含历年出编人员），默认 0 不生成",
         )
         parser.add_argument(
             "--seed", type=int, default=2026, help="随机种子，默认 2026"
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         except DemoNotEmpty:
             if options["if_empty"]:
                 self.stdout.write("数据库中已有数据，未载入示例数据（--if-empty）。")
+                self._print_logins()
                 return
             raise CommandError(
                 "数据库中已有机构或编制数据，示例数据只能载入空数据库。"
@@ -64,10 +65,6 @@ class Command(BaseCommand):
             raise CommandError(f"示例数据载入失败，未写入任何数据：{exc}") from None
         for line in report.lines():
             self.stdout.write(line)
-        if report.persons > 0:
-            self.stdout.write(
-                f"实名制人员将在实名制模块中生成（已记录 --persons {report.persons}）"
-            )
         self.stdout.write("")
         self._print_logins()
 
