@@ -157,6 +157,14 @@ def test_numbers_panel_refreshes_with_htmx(browser, live_server, city, cast):
     context.close()
 
 
+def wait_for_htmx(page):
+    """Until htmx has swapped, settled and processed the new content."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def test_choosing_a_unit_reloads_dependent_inputs(browser, live_server, city, cast):
     context = browser.new_context(
         viewport={"width": 1366, "height": 768}, locale="zh-CN"
@@ -180,6 +188,7 @@ def test_choosing_a_unit_reloads_dependent_inputs(browser, live_server, city, ca
     page.goto(f"{live_server.url}/office/unit_change_attributes/")
     page.locator("#f-unit").select_option(str(city.finance.pk))
     page.wait_for_function("() => document.querySelector('#f-in_cap').checked")
+    wait_for_htmx(page)  # the swapped-in select must be processed before it is used
     page.locator("#f-unit").select_option(str(city.centre.pk))
     page.wait_for_function("() => !document.querySelector('#f-in_cap').checked")
     assert page.locator("#f-parent").input_value() == str(city.finance.pk)
