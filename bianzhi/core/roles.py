@@ -32,16 +32,32 @@ class Permission(models.TextChoices):
     VIEW_AUDIT = "view_audit", "查看审计日志"
     MANAGE_USERS = "manage_users", "管理用户"
     MANAGE_ROLES = "manage_roles", "分配角色"
+    IMPORT_DATA = "import_data", "导入数据"
+    EXPORT_DATA = "export_data", "导出数据"
+    VIEW_FULL_ID = "view_full_id", "查看完整身份证号（留痕）"
+    EDIT_PERSON = "edit_person", "维护人员非锁定信息"
+    REQUEST_FIELD_CHANGE = "request_field_change", "申请变更锁定信息"
+    DECIDE_FIELD_CHANGE = "decide_field_change", "审核锁定信息变更"
 
 
 _BUSINESS_READ = {Permission.VIEW_ORGS}
+# Office staff keep the roster: import, export, decide field changes, see IDs.
+_OFFICE_ROSTER = {
+    Permission.IMPORT_DATA,
+    Permission.EXPORT_DATA,
+    Permission.VIEW_FULL_ID,
+    Permission.EDIT_PERSON,
+    Permission.DECIDE_FIELD_CHANGE,
+}
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE_ADMIN: frozenset(
         _BUSINESS_READ
+        | _OFFICE_ROSTER
         | {Permission.MANAGE_ORGS, Permission.MANAGE_QUOTA, Permission.MANAGE_CALENDAR}
     ),
     Role.OFFICE_LEADER: frozenset(
         _BUSINESS_READ
+        | _OFFICE_ROSTER
         | {
             Permission.MANAGE_ORGS,
             Permission.MANAGE_QUOTA,
@@ -49,10 +65,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Permission.MANAGE_CALENDAR,
         }
     ),
-    Role.UNIT_HR: frozenset(_BUSINESS_READ),
-    Role.SUPERVISING_DEPT: frozenset(_BUSINESS_READ),
+    # Unit HR maintains its own people (non-locked fields), requests locked
+    # changes, exports its own roster (IDs masked) and sees full IDs of its
+    # own people only through the audited view.
+    Role.UNIT_HR: frozenset(
+        _BUSINESS_READ
+        | {
+            Permission.EDIT_PERSON,
+            Permission.REQUEST_FIELD_CHANGE,
+            Permission.EXPORT_DATA,
+            Permission.VIEW_FULL_ID,
+        }
+    ),
+    Role.SUPERVISING_DEPT: frozenset(_BUSINESS_READ | {Permission.EXPORT_DATA}),
     Role.PARTNER_REVIEWER: frozenset(_BUSINESS_READ),
-    Role.INSPECTOR: frozenset(_BUSINESS_READ),
+    # Inspectors need the real identity of the people they examine (audited).
+    Role.INSPECTOR: frozenset(_BUSINESS_READ | {Permission.VIEW_FULL_ID}),
     Role.LIAISON: frozenset(_BUSINESS_READ),
     # 三员分立: the three administrators do no business work and see no business data.
     Role.SYS_ADMIN: frozenset({Permission.MANAGE_USERS}),

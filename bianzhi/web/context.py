@@ -50,6 +50,13 @@ def build_navigation(request: HttpRequest) -> list[dict]:
                 ],
             }
         )
+    roster_items: list[dict] = []
+    # nav:portal (unit_hr: 本单位)
+    # nav:search (roster search, duplicates)
+    # nav:requests (field-change requests)
+    # nav:exchange (imports, exports)
+    if roster_items:
+        sections.append({"label": _("实名制"), "items": roster_items})
     if can_manage(user):
         sections.append(
             {

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import urls_exchange, urls_portal, urls_roster
 from .views import (
     audit,
     auth,
@@ -38,3 +39,7 @@ urlpatterns = [
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("audit/<int:seq>/", audit.audit_event, name="audit_event"),
 ]
+# Issue-4 pages, one module each so they grow apart: roster search, history,
+# duplicates and field-change requests; imports/exports; the unit portal.
+urlpatterns += urls_roster.urlpatterns + urls_exchange.urlpatterns
+urlpatterns += urls_portal.urlpatterns

@@ -34,11 +34,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: intranets are offline
+    "django_tasks",
+    "django_tasks_db",
     "bianzhi.core",
     "bianzhi.orgs",
     "bianzhi.quota",
     "bianzhi.roster",
     "bianzhi.matters",
+    "bianzhi.exchange",
     "bianzhi.accounts",
     "bianzhi.web",
     "bianzhi.api",
@@ -159,3 +162,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Background work (imports, big exports): django-tasks with its database
+# backend, so no Redis is needed; `make run` starts `bianzhi db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Uploaded files and generated reports live under var/, outside the database.
+MEDIA_ROOT = VAR_DIR / "media"
+# VALUES.md: uploads up to 200 MB.
+UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -1,0 +1,5 @@
+"""Imports (upload, progress, report) and exports."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
