@@ -5,7 +5,9 @@ OUT_OF_SCOPE (404) exactly like a missing one. A person is visible through
 the unit of any of their postings, current or past, and acted on through the
 unit of the current posting (else the latest). A posting, appointment or
 off-quota record belongs to its unit; a secondment to the seconded person's.
-ID numbers are whole for office staff only, masked for everyone else.
+ID numbers are masked in every answer, for every role (issue 4 §5); the whole
+number comes only from POST /api/persons/<id>/reveal-id/, the audited reveal
+(roster.services_privacy.person_id_reveal).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from bianzhi.accounts.access import access_unit, assignments, units_in_scope
+from bianzhi.accounts.access import access_unit, units_in_scope
 from bianzhi.core.actor import Actor
 from bianzhi.core.codes import mask_id_number
 from bianzhi.core.errors import ApplicationError, ErrorCode
-from bianzhi.core.roles import OFFICE_ROLES, Permission
+from bianzhi.core.roles import Permission
 from bianzhi.quota.models import Funding, LeaderKind, LeaderLevel, LeaderPostScope
 from bianzhi.roster import selectors
 from bianzhi.roster.models import (
@@ -105,7 +107,10 @@ def relabel(exc: ApplicationError, field: str) -> ApplicationError:
 
 
 def sees_full_id(user) -> bool:
-    return any(a.role in OFFICE_ROLES for a in assignments(user))
+    """Whether an answer may carry whole ID numbers without the audited
+    reveal: never. Kept so that `person_summary(p, sees_full_id(user))`-style
+    callers keep masking."""
+    return False
 
 
 # -- request bodies ----------------------------------------------------------------
@@ -234,10 +239,14 @@ class RetirementExceptionIn(serializers.Serializer):
     basis = _text("依据", required=False, max_length=200)
 
 
+class RevealIdIn(serializers.Serializer):
+    purpose = _text("查看事由", required=False, max_length=200)
+
+
 # -- response shapes ---------------------------------------------------------------
 
 
-def person_summary(person: Person, full_id: bool) -> dict:
+def person_summary(person: Person, full_id: bool = False) -> dict:
     return {
         "id": person.pk,
         "name": person.name,
@@ -254,7 +263,7 @@ def person_summary(person: Person, full_id: bool) -> dict:
     }
 
 
-def posting_data(posting: Posting, full_id: bool, appointments=None) -> dict:
+def posting_data(posting: Posting, full_id: bool = False, appointments=None) -> dict:
     account = posting.account
     data = {
         "id": posting.pk,
@@ -315,7 +324,7 @@ def secondment_data(s: Secondment) -> dict:
     }
 
 
-def offquota_data(s: OffQuotaStaff, full_id: bool) -> dict:
+def offquota_data(s: OffQuotaStaff, full_id: bool = False) -> dict:
     return {
         "id": s.pk,
         "unit": s.unit_id,
@@ -330,7 +339,7 @@ def offquota_data(s: OffQuotaStaff, full_id: bool) -> dict:
     }
 
 
-def person_detail(person: Person, full_id: bool) -> dict:
+def person_detail(person: Person, full_id: bool = False) -> dict:
     history = selectors.person_history(person)
     current = history.current_posting
     return {

@@ -6,6 +6,9 @@ scope), then the covering role. Enrollment, release and off-quota staff are
 open to the unit's own HR too: the ids are resolved under VIEW_ORGS and the
 service decides who may act (ROLE_FORBIDDEN → 403). Every refusal is the
 service's code with its Chinese message, and nothing is written.
+
+ID numbers are masked in every answer (roster_io); the whole number of one
+person comes from POST persons/<id>/reveal-id/, one audit event per call.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from rest_framework.views import APIView
 from bianzhi.accounts.access import has_permission
 from bianzhi.core.errors import ApplicationError
 from bianzhi.core.roles import Permission
-from bianzhi.roster import selectors
+from bianzhi.roster import selectors, services_privacy
 from bianzhi.roster import services as roster_services
 from bianzhi.roster.models import Appointment
 
@@ -55,9 +58,7 @@ def _body_unit(user, value, field: str, permission: str):
 
 
 def _posting_out(request, posting, code=status.HTTP_200_OK) -> Response:
-    return Response(
-        io.posting_data(posting, io.sees_full_id(request.user)), status=code
-    )
+    return Response(io.posting_data(posting), status=code)
 
 
 # -- reads ---------------------------------------------------------------------------
@@ -81,8 +82,7 @@ class UnitPeopleView(GenericAPIView):
             selectors.in_force(on), posting__in=[p.pk for p in page]
         ):
             titles.setdefault(a.posting_id, []).append(a)
-        full = io.sees_full_id(request.user)
-        rows = [io.posting_data(p, full, titles.get(p.pk, [])) for p in page]
+        rows = [io.posting_data(p, appointments=titles.get(p.pk, [])) for p in page]
         return self.get_paginated_response(rows)
 
 
@@ -94,7 +94,25 @@ class PersonDetailView(APIView):
     )
     def get(self, request, pk):
         person, _ = io.person_path(request.user, pk)
-        return Response(io.person_detail(person, io.sees_full_id(request.user)))
+        return Response(io.person_detail(person))
+
+
+class RevealIdView(APIView):
+    @extend_schema(
+        request=io.RevealIdIn,
+        responses={200: OpenApiTypes.OBJECT, **outputs.ERRORS},
+        tags=["roster"],
+        summary="查看完整公民身份号码（每次查看记入审计日志）",
+    )
+    def post(self, request, pk):
+        person, actor = io.person_path(request.user, pk, Permission.VIEW_FULL_ID)
+        data = validated(io.RevealIdIn, request.data)
+        number = services_privacy.person_id_reveal(
+            actor=actor, person=person, purpose=data.get("purpose", "")
+        )
+        response = Response({"id": person.pk, "id_number": number})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # -- postings ---------------------------------------------------------------------------
@@ -147,7 +165,7 @@ class LockedFieldView(APIView):
         changed = roster_services.person_change_locked_field(
             actor=actor, person=person, **data
         )
-        return Response(io.person_detail(changed, io.sees_full_id(request.user)))
+        return Response(io.person_detail(changed))
 
 
 class RetirementExceptionView(APIView):
@@ -246,8 +264,7 @@ class OffQuotaAddView(APIView):
         data = validated(io.OffQuotaIn, request.data)
         unit, actor = _body_unit(request.user, data.pop("unit"), "unit", VIEW)
         staff = roster_services.offquota_add(actor=actor, unit=unit, **data)
-        full = io.sees_full_id(request.user)
-        return Response(io.offquota_data(staff, full), status=status.HTTP_201_CREATED)
+        return Response(io.offquota_data(staff), status=status.HTTP_201_CREATED)
 
 
 class OffQuotaEndView(APIView):
@@ -257,4 +274,4 @@ class OffQuotaEndView(APIView):
         staff, actor = io.offquota_path(request.user, pk)
         data = validated(io.OffQuotaEndIn, request.data)
         ended = roster_services.offquota_end(actor=actor, staff=staff, **data)
-        return Response(io.offquota_data(ended, io.sees_full_id(request.user)))
+        return Response(io.offquota_data(ended))

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bianzhi.accounts.access import access_unit, assignments, units_in_scope
+from bianzhi.accounts.access import access_unit, units_in_scope
 from bianzhi.core.actor import Actor
 from bianzhi.core.codes import mask_id_number, to_halfwidth
 from bianzhi.core.errors import ApplicationError, ErrorCode
-from bianzhi.core.roles import OFFICE_ROLES, Permission
+from bianzhi.core.roles import Permission
+from bianzhi.roster import services_privacy
 from bianzhi.roster.models import (
     Appointment,
     OffQuotaStaff,
@@ -147,10 +148,42 @@ def parse_roster_field(kind: str, raw: str, user, permission: str, remember) -> 
     return found
 
 
+# -- ID numbers (issue 4 §5) -------------------------------------------------------
+#
+# The policy, in one place for the pages (the API applies the same in
+# api/roster_io.py, exports in exchange/export.py's full_id):
+# - Lists show masked numbers (3701**********123X) to everyone, office staff
+#   included: the unit page's people, certificate part 6, search results, the
+#   live panels beside the office forms.
+#   The certificate's part 6 too, for the office as well: it is a GET page that
+#   every role in scope opens (and prints) at will, so whole numbers there would
+#   be an unaudited bulk view of a unit's people; the certificate identifies
+#   people by name, masked number and posting. An office that needs the whole
+#   numbers on paper takes the export (full_id, itself an audit event).
+# - A single person's page shows the masked number and, to a user holding
+#   VIEW_FULL_ID over that person (office over the region, the unit's own HR
+#   while the person is posted there, an inspector in scope), a button that
+#   posts to the audited reveal (roster.services_privacy.person_id_reveal):
+#   one audit event per look.
+# - Forms that take an ID number as input take it whole.
+
+
 def sees_full_id(user) -> bool:
-    """Office staff see whole ID numbers; everyone else the masked form."""
-    return any(a.role in OFFICE_ROLES for a in assignments(user))
+    """Whether a page may show this user whole ID numbers without the audited
+    reveal: never. Kept so that callers written as
+    `shown_id(number, sees_full_id(user))` keep masking."""
+    return False
 
 
-def shown_id(number: str, full: bool) -> str:
+def shown_id(number: str, full: bool = False) -> str:
+    """An ID number as pages show it: masked (see the policy above)."""
     return number if full else mask_id_number(number)
+
+
+def may_reveal_id(user, person: Person) -> bool:
+    """Whether the person page offers 「显示完整号码」 to this user."""
+    try:
+        _person, actor = access_person(user, person.pk, Permission.VIEW_FULL_ID)
+    except ApplicationError:
+        return False
+    return services_privacy.may_reveal_id(actor=actor, person=person)

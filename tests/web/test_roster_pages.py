@@ -100,12 +100,14 @@ def posted(city):
 # -- pages -------------------------------------------------------------------------
 
 
-def test_unit_page_lists_people_with_full_id_for_office(city, cast, as_user, posted):
+def test_unit_page_lists_people_with_masked_id_for_office(city, cast, as_user, posted):
     page = as_user(cast.office).get(f"/units/{city.finance.pk}/")
     body = text(page)
+    number = posted.person.id_number
     assert page.status_code == 200
     assert "人员" in body and "在编 1 人" in body
-    assert "测试1" in body and posted.person.id_number in body
+    # Lists mask ID numbers for everyone, office included (issue 4 §5).
+    assert "测试1" in body and mask_id_number(number) in body and number not in body
     assert "公务员" in body and "行政编制" in body
 
 
@@ -135,7 +137,9 @@ def test_person_page(city, cast, as_user, posted):
         "领导职务",
     ):
         assert needle in body, needle
-    assert posted.person.id_number in body
+    # Masked, with the audited reveal on offer (tests/web/test_privacy.py).
+    assert mask_id_number(posted.person.id_number) in body
+    assert posted.person.id_number not in body and "显示完整号码" in body
 
 
 def test_person_page_masked_for_own_hr_and_404_for_other_hr(

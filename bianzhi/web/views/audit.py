@@ -1,4 +1,10 @@
-"""系统管理 › 审计日志: read-only, for the audit administrator (三员分立)."""
+"""系统管理 › 审计日志: read-only, for the audit administrator (三员分立).
+
+ID numbers in summaries and before/after records are masked on these pages
+for every viewer (templatetags/privacy.py): nobody needs a whole number to
+audit who did what. The masking is display-only: the chain keeps the records
+exactly as written, since the hashes cover them.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """实名制: the person page, and the people parts of the unit page and certificate.
 
-ID numbers are shown whole to office staff only; every other role sees
-3701**********123X (core.codes.mask_id_number). A person is visible to whoever
-sees a unit of any of their postings, current or past (roster_fields).
+ID numbers are masked (3701**********123X) in every list, for every role; a
+person's page offers the audited 「显示完整号码」 to users with VIEW_FULL_ID over
+the person (policy: roster_fields). A person is visible to whoever sees a unit
+of any of their postings, current or past (roster_fields).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from bianzhi.accounts.access import access_unit, assignments
 from bianzhi.core.errors import ApplicationError
 from bianzhi.core.roles import Permission, Role
 from bianzhi.orgs.models import Unit
-from bianzhi.roster import selectors
+from bianzhi.roster import selectors, services_privacy
 from bianzhi.roster.models import Appointment, Posting
 from bianzhi.roster.values import CHANNEL, RANK, RELEASE_REASON
 from bianzhi.web.errors import web_view
-from bianzhi.web.roster_fields import access_person, sees_full_id, shown_id
+from bianzhi.web.roster_fields import access_person, may_reveal_id, shown_id
 
 # The unit page lists at most this many people; the rest are counted.
 PEOPLE_SHOWN = 300
@@ -58,12 +61,11 @@ def people_rows(unit: Unit, as_of: dt.date, user, *, everyone: bool = False) -> 
         selectors.in_force(as_of), posting__in=[p.pk for p in shown]
     ).order_by("start_date"):
         titles.setdefault(appointment.posting_id, []).append(appointment.title)
-    full = sees_full_id(user)
     rows = [
         {
             "posting": p,
             "person": p.person,
-            "id_number": shown_id(p.person.id_number, full),
+            "id_number": shown_id(p.person.id_number),
             "identity": p.person.get_identity_display(),
             "account": account_label(p),
             "rank": RANK.label(p.person.rank) if p.person.rank else "",
@@ -138,7 +140,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "web/roster/person_detail.html",
         {
             "person": person,
-            "id_number": shown_id(person.id_number, sees_full_id(request.user)),
+            "id_number": shown_id(person.id_number),
+            "can_reveal_id": may_reveal_id(request.user, person),
             "rank": RANK.label(person.rank) if person.rank else "",
             "history": history,
             "current": current,
@@ -153,3 +156,18 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "can_release": can_release,
         },
     )
+
+
+@web_view
+@require_POST
+@never_cache
+def person_reveal_id(request: HttpRequest, person_id: int) -> HttpResponse:
+    """「显示完整号码」: the audited reveal; htmx swaps the number in place."""
+    person, actor = access_person(request.user, person_id, Permission.VIEW_FULL_ID)
+    number = services_privacy.person_id_reveal(
+        actor=actor, person=person, purpose=request.POST.get("purpose", "")
+    )
+    context = {"person": person, "id_number": number, "revealed": True}
+    if request.headers.get("HX-Request"):
+        return render(request, "web/roster/person_id.html", context)
+    return render(request, "web/roster/person_id_page.html", context)

@@ -24,6 +24,9 @@ class Command(BaseCommand):
             "--bind", f"{options['host']}:{options['port']}",
             "--workers", str(options["workers"]),
             "--access-logfile", "-",
+            # Path without query string and no referer: a searched ID number
+            # must not land in the access log unmasked (issue 4, privacy).
+            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss',
         ]  # fmt: skip
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
