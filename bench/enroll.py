@@ -15,7 +15,9 @@ Usage:
     BENCH_N=2000 BENCH_THREADS=8 BENCH_BULK_N=20000 .venv/bin/python bench/enroll.py
 
 Each database runs in a child process on a fresh database (bench/ledger.py's
-harness). Last lines: `BENCH enroll_<vendor> ours=.. base=.. ratio=..` and
+harness: ours and the baseline in interleaved halves — ours, base, base, ours —
+the baseline's audit rows removed again after each of its runs, untimed, so the
+service's chain is verified at the end). Last lines: `BENCH enroll_<vendor> ours=.. base=.. ratio=..` and
 `BENCH bulk_enroll_<vendor> ours=<rows/s> base=<rows/s> ratio=..`.
 """
 
@@ -68,12 +70,18 @@ def person(serial: int, block: int) -> dict:
 # --- enrollments per second --------------------------------------------------------
 
 
+def _serial(index: int, segment: int, i: int) -> int:
+    """A distinct person per thread, half and call."""
+    return index * 100_000 + segment * 20_000 + i
+
+
 def ours(actor, units, today):
+    """One half of the service's runs: segment → (seconds, refused)."""
     from bianzhi.core.errors import ApplicationError
     from bianzhi.roster.services import person_enroll
 
-    def worker(index: int, count: int) -> int:
-        rng, refused = random.Random(index), 0
+    def worker(index: int, count: int, segment: int) -> int:
+        rng, refused = random.Random(index * 10 + segment), 0
         for i in range(count):
             try:
                 person_enroll(
@@ -81,7 +89,7 @@ def ours(actor, units, today):
                     unit=rng.choice(units),
                     category="administrative",
                     funding="full",
-                    person=person(index * 100_000 + i, 0),
+                    person=person(_serial(index, segment, i), 0),
                     channel="考录",
                     start_date=today,
                     doc_no=DOC,
@@ -91,7 +99,9 @@ def ours(actor, units, today):
                 refused += 1
         return refused
 
-    return harness.timed(worker)
+    return lambda segment: harness.timed(
+        lambda index, count: worker(index, count, segment), harness.N // 2
+    )
 
 
 PERSON_SQL = (
@@ -181,19 +191,21 @@ def base(accounts, today):
         )
         return True
 
-    def worker(index: int, count: int) -> int:
-        rng, refused = random.Random(index), 0
+    def worker(index: int, count: int, segment: int) -> int:
+        rng, refused = random.Random(index * 10 + segment), 0
         for i in range(count):
             account_id, unit_id = rng.choice(accounts)
             with transaction.atomic(), connection.cursor() as cursor:
                 if not one(
-                    cursor, account_id, unit_id, make_id(index * 100_000 + i, 1)
+                    cursor, account_id, unit_id, make_id(_serial(index, segment, i), 1)
                 ):
                     refused += 1
                     transaction.set_rollback(True)
         return refused
 
-    return harness.timed(worker)
+    return lambda segment: harness.timed(
+        lambda index, count: worker(index, count, segment), harness.N // 2
+    )
 
 
 # --- the bulk path --------------------------------------------------------------------
@@ -302,22 +314,13 @@ def run_bench() -> None:
     )
     connection.close()
     n, threads = harness.N, harness.THREADS
-    print(f"[{vendor}] {n} enrollments, {threads} threads, {len(units)} units")
-    ours_s, ours_refused = ours(actor, units, today)
+    print(f"[{vendor}] {n} enrollments each, {threads} threads, {len(units)} units")
+    ours_s, ours_refused, base_s, base_refused = harness.interleaved(
+        ours(actor, units, today), base(accounts, today)
+    )
     print(
         f"[{vendor}] ours: {n} in {ours_s:.2f}s = {n / ours_s:.0f}/s "
-        f"(refused {ours_refused}); roster check problems: "
-        f"{len(checks.problems(today=today))}"
-    )
-    bulk_s = bulk_ours(actor, units, today, BULK_N)
-    print(
-        f"[{vendor}] bulk ours: {BULK_N} in {bulk_s:.2f}s = {BULK_N / bulk_s:.0f}/s; "
-        f"chain ok: {audit.verify_chain().ok}"
-    )
-    # Raw audit rows use their own hashed form: the chain is checked before them.
-    base_s, base_refused = base(accounts, today)
-    print(
-        f"[{vendor}] base: {n} in {base_s:.2f}s = {n / base_s:.0f}/s "
+        f"(refused {ours_refused}); base: {n} in {base_s:.2f}s = {n / base_s:.0f}/s "
         f"(refused {base_refused})"
     )
     ours_rate, base_rate = n / ours_s, n / base_s
@@ -325,8 +328,16 @@ def run_bench() -> None:
         f"BENCH enroll_{vendor} ours={ours_rate:.0f} base={base_rate:.0f} "
         f"ratio={ours_rate / base_rate:.2f}"
     )
+    bulk_s = bulk_ours(actor, units, today, BULK_N)
+    print(f"[{vendor}] bulk ours: {BULK_N} in {bulk_s:.2f}s = {BULK_N / bulk_s:.0f}/s")
+    mark = harness.audit_mark()
     bulk_base_s = bulk_base(accounts, today, BULK_N)
+    harness.audit_restore(mark)
     print(f"[{vendor}] bulk base: {BULK_N} in {bulk_base_s:.2f}s")
+    print(
+        f"[{vendor}] after all: roster check problems "
+        f"{len(checks.problems(today=today))}; chain ok: {audit.verify_chain().ok}"
+    )
     ours_bulk, base_bulk = BULK_N / bulk_s, BULK_N / bulk_base_s
     print(enroll_line)
     print(

@@ -15,6 +15,13 @@ Usage:
 Each database runs in its own child process on a fresh database (a temp
 SQLite file; on PostgreSQL a new database created next to the given one and
 dropped afterwards). The last line is `BENCH ledger_<vendor> ours=.. base=.. ratio=..`.
+
+Ours and the baseline run in interleaved halves (ours, base, base, ours), so a
+change of machine load during the run weighs on both alike; each rate is the
+total count over the total time of its two halves. The baseline's audit rows
+carry its own hashed form, so after each baseline half (outside the timing)
+they are removed and the head put back: the service's chain stays whole and
+is verified at the end.
 """
 
 from __future__ import annotations
@@ -169,11 +176,12 @@ def setup_ledger():
     return actor, city, units, today
 
 
-def timed(worker) -> tuple[float, int]:
-    """Run `worker(index, count)` in THREADS threads; (seconds, refused)."""
+def timed(worker, n: int = 0) -> tuple[float, int]:
+    """Run `worker(index, count)` in THREADS threads, n (default N) calls in
+    all; (seconds, refused)."""
     from django.db import connection
 
-    per_thread = N // THREADS
+    per_thread = (n or N) // THREADS
     barrier = threading.Barrier(THREADS + 1)
     refused = [0] * THREADS
     failures: list[BaseException] = []
@@ -200,7 +208,53 @@ def timed(worker) -> tuple[float, int]:
     return elapsed, sum(refused)
 
 
+def interleaved(ours_half, base_half) -> tuple[float, int, float, int]:
+    """ours, base, base, ours — each `half(segment)` returns (seconds, refused).
+
+    After each baseline half its audit rows are taken out again (untimed)."""
+    results = {"ours": [0.0, 0], "base": [0.0, 0]}
+    for segment, (name, half) in enumerate(
+        [
+            ("ours", ours_half),
+            ("base", base_half),
+            ("base", base_half),
+            ("ours", ours_half),
+        ]
+    ):
+        mark = audit_mark() if name == "base" else None
+        seconds, refused = half(segment)
+        if mark is not None:
+            audit_restore(mark)
+        results[name][0] += seconds
+        results[name][1] += refused
+        print(f"  half {segment + 1} {name}: {seconds:.2f}s")
+    return (*results["ours"], *results["base"])
+
+
+def audit_mark() -> tuple[int, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM core_audithead WHERE id = 1")
+        row = cursor.fetchone()
+    connection.close()
+    return row
+
+
+def audit_restore(mark: tuple[int, str]) -> None:
+    """Remove the baseline's audit rows (not chained by the service's rules)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE seq > %s", [mark[0]])
+        cursor.execute(
+            "UPDATE core_audithead SET seq = %s, hash = %s WHERE id = 1", list(mark)
+        )
+    connection.close()
+
+
 def ours(actor, units, today):
+    """One half of the service's runs: segment → (seconds, refused)."""
     from bianzhi.core.errors import ApplicationError
     from bianzhi.quota.services import quota_transfer
 
@@ -224,7 +278,7 @@ def ours(actor, units, today):
                 refused += 1
         return refused
 
-    return timed(worker)
+    return lambda segment: timed(worker, N // 2)
 
 
 def base(city, account_ids, today):
@@ -309,13 +363,14 @@ def base(city, account_ids, today):
                     transaction.set_rollback(True)
         return refused
 
-    return timed(worker)
+    return lambda segment: timed(worker, N // 2)
 
 
 def run_bench() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from bianzhi.core import audit
     from bianzhi.quota import checks
     from bianzhi.quota.models import QuotaAccount
 
@@ -326,14 +381,16 @@ def run_bench() -> None:
         QuotaAccount.objects.filter(unit__in=units).values_list("id", flat=True)
     )
     connection.close()
-    print(f"[{vendor}] {N} transfers, {THREADS} threads, {UNITS} units")
-    ours_s, ours_refused = ours(actor, units, today)
+    print(f"[{vendor}] {N} transfers each, {THREADS} threads, {UNITS} units")
+    ours_s, ours_refused, base_s, base_refused = interleaved(
+        ours(actor, units, today), base(city, account_ids, today)
+    )
     problems = checks.problems(today=today)
     print(
         f"[{vendor}] ours: {N} in {ours_s:.2f}s = {N / ours_s:.0f}/s "
-        f"(refused {ours_refused}); check problems after ours: {len(problems)}"
+        f"(refused {ours_refused}); check problems after all: {len(problems)}; "
+        f"chain ok: {audit.verify_chain().ok}"
     )
-    base_s, base_refused = base(city, account_ids, today)
     print(
         f"[{vendor}] base: {N} in {base_s:.2f}s = {N / base_s:.0f}/s "
         f"(refused {base_refused})"

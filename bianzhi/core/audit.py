@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from . import fastsql
 from .actor import Actor
 from .context import client_addr
 from .keys import audit_key, checkpoint_private_key, checkpoint_public_key
@@ -34,9 +35,12 @@ def _preferred_alg() -> str:
 
 
 def _digest(alg: str, key: bytes, prev_hash: str, canonical: str) -> str:
-    name = alg.removeprefix("hmac-")
-    message = prev_hash.encode() + b"|" + canonical.encode()
-    return hmac.new(key, message, name).hexdigest()
+    return _digest_bytes(alg, key, prev_hash, canonical.encode())
+
+
+def _digest_bytes(alg: str, key: bytes, prev_hash: str, canonical: bytes) -> str:
+    message = prev_hash.encode() + b"|" + canonical
+    return hmac.digest(key, message, alg.removeprefix("hmac-")).hex()
 
 
 def jsonable(value: Any) -> Any:
@@ -44,13 +48,92 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+def _plain(value: Any) -> Any:
+    """jsonable() of one field value, without the round trip for the common types."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool or kind is float:
+        return value
+    if kind is dt.date:
+        return value.isoformat()
+    if kind is dt.datetime:
+        # DjangoJSONEncoder: milliseconds, "Z" for UTC.
+        text = value.isoformat()
+        if value.microsecond:
+            text = text[:23] + text[26:]
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, str):  # TextChoices members and other str subclasses
+        return str.__str__(value)
+    if kind is list or kind is dict:
+        try:
+            return _native(value)
+        except _NotNative:
+            pass
+    return jsonable(value)
+
+
+class _NotNative(Exception):
+    pass
+
+
+def _native(value: Any) -> Any:
+    """A copy of JSON-native data (what jsonable would return for it) without the
+    round trip; _NotNative for anything else, which jsonable then handles."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool or kind is float:
+        return value
+    if kind is list:
+        return [_native(item) for item in value]
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotNative
+            out[key] = _native(item)
+        return out
+    raise _NotNative
+
+
+_SNAPSHOT_FIELDS: dict[type, list[tuple[str, str]]] = {}
+
+
+def _snapshot_fields(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(key, attname) as model_to_dict + FK ids would give them, in that order."""
+    found = _SNAPSHOT_FIELDS.get(model)
+    if found is None:
+        opts = model._meta
+        if opts.many_to_many or opts.private_fields:
+            raise TypeError(f"audit.snapshot: {model.__name__} has m2m/private fields")
+        found = [
+            (f.name, f.attname)
+            for f in opts.concrete_fields
+            if f.is_relation or getattr(f, "editable", False)
+        ]
+        _SNAPSHOT_FIELDS[model] = found
+    return found
+
+
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict:
-    """A JSON-able dict of a model's concrete fields, FKs as ids."""
-    data = model_to_dict(instance, fields=list(fields) if fields else None)
-    for field in instance._meta.concrete_fields:
-        if field.is_relation and (fields is None or field.name in fields):
-            data[field.name] = getattr(instance, field.attname)
-    return jsonable(data)
+    """A JSON-able dict of a model's editable concrete fields, FKs as ids.
+
+    Equal to jsonable(model_to_dict(instance) with each FK replaced by its id),
+    built directly: it runs several times per write on the hot paths.
+    """
+    model = type(instance)
+    if model._meta.many_to_many or model._meta.private_fields:
+        data = model_to_dict(instance, fields=list(fields) if fields else None)
+        for field in model._meta.concrete_fields:
+            if field.is_relation and (fields is None or field.name in fields):
+                data[field.name] = getattr(instance, field.attname)
+        return jsonable(data)
+    wanted = set(fields) if fields else None
+    values = instance.__dict__
+    data = {}
+    for name, attname in _snapshot_fields(model):
+        if wanted is not None and name not in wanted:
+            continue
+        value = values[attname] if attname in values else getattr(instance, attname)
+        data[name] = _plain(value)
+    return data
 
 
 def change(instance: models.Model, before: dict | None, after: dict | None) -> dict:
@@ -63,22 +146,78 @@ def change(instance: models.Model, before: dict | None, after: dict | None) -> d
     }
 
 
-def _canonical(event: AuditEvent) -> str:
+def _canonical_of(
+    seq: int,
+    occurred_at: dt.datetime,
+    actor_id: int | None,
+    actor_name: str,
+    role: str,
+    scope: str,
+    operation: str,
+    doc_no: str,
+    client_addr: str,
+    batch_id: str,
+    summary: str,
+    records: Any,
+) -> str:
     body = {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "role": event.role,
-        "scope": event.scope,
-        "operation": event.operation,
-        "doc_no": event.doc_no,
-        "client_addr": event.client_addr,
-        "batch_id": event.batch_id,
-        "summary": event.summary,
-        "records": event.records,
+        "seq": seq,
+        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "role": role,
+        "scope": scope,
+        "operation": operation,
+        "doc_no": doc_no,
+        "client_addr": client_addr,
+        "batch_id": batch_id,
+        "summary": summary,
+        "records": records,
     }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(body)
+
+
+# json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+# built once; check_circular=False only skips the cycle bookkeeping (records
+# come from JSON, so they have no cycles) and yields the same text.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False
+)
+
+
+def _canonical(event: AuditEvent) -> str:
+    return _canonical_of(
+        event.seq,
+        event.occurred_at,
+        event.actor_id,
+        event.actor_name,
+        event.role,
+        event.scope,
+        event.operation,
+        event.doc_no,
+        event.client_addr,
+        event.batch_id,
+        event.summary,
+        event.records,
+    )
+
+
+_HEAD = AuditHead._meta.db_table
+
+
+def _lock_head(cursor, lock: str) -> tuple[int, str]:
+    cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
+    row = cursor.fetchone()
+    if row is None:
+        # The first event of a database: create the head (a concurrent first
+        # writer's row wins and is then locked like any other).
+        cursor.execute(
+            f"INSERT INTO {_HEAD} (id, seq, hash) VALUES (1, 0, '') "
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+    return row
 
 
 def record(
@@ -90,14 +229,16 @@ def record(
     batch_id: str = "",
     summary: str = "",
 ) -> AuditEvent:
-    """Append one event. Must run inside the service's transaction, as its last write."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one event. Must run inside the service's transaction, as its last write.
+
+    Three statements: lock the head row, insert the event, move the head (on
+    PostgreSQL the last two go in one round trip, as a data-modifying WITH).
+    """
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
         raise RuntimeError("audit.record must be called inside the service transaction")
     key = audit_key()
-    # Locked last by every writer: the short serialization that keeps seq gapless.
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     event = AuditEvent(
-        seq=head.seq + 1,
         occurred_at=timezone.now(),
         actor_id=actor.user_id,
         actor_name=actor.name,
@@ -108,13 +249,28 @@ def record(
         client_addr=client_addr(),
         batch_id=batch_id,
         summary=summary[:300],
-        records=jsonable(records),
+        records=_plain(records),
         hash_alg=_preferred_alg(),
-        prev_hash=head.hash or GENESIS,
     )
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    cursor = fastsql.cursor(conn)
+    # Locked last by every writer: the short serialization that keeps seq gapless.
+    seq, head_hash = _lock_head(cursor, lock)
+    event.seq = seq + 1
+    event.prev_hash = head_hash or GENESIS
     event.hash = _digest(event.hash_alg, key, event.prev_hash, _canonical(event))
-    event.save(force_insert=True)
-    AuditHead.objects.filter(pk=1).update(seq=event.seq, hash=event.hash)
+    move_head = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = 1"
+    if conn.vendor == "postgresql":
+        insert, params = fastsql.insert_statement(event)
+        cursor.execute(
+            f"WITH written AS ({insert}) {move_head} "
+            "RETURNING (SELECT id FROM written)",
+            [*params, event.seq, event.hash],
+        )
+        fastsql.adopt(event, cursor.fetchone()[0])
+    else:
+        fastsql.insert(event)
+        cursor.execute(move_head, [event.seq, event.hash])
     return event
 
 
@@ -130,69 +286,14 @@ class ChainReport:
         return self.problems[0].get("seq") if self.problems else None
 
 
-def verify_chain(checkpoint: dict | None = None) -> ChainReport:
-    """Recompute every hash; report the first broken event, gaps and a cut tail."""
-    key = audit_key()
-    problems: list[dict] = []
-    prev, expected_seq, checked = GENESIS, 1, 0
-    seen_checkpoint = False
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=5000):
-        checked += 1
-        if event.seq != expected_seq:
-            problems.append(
-                {
-                    "code": "AUDIT_GAP",
-                    "seq": expected_seq,
-                    "message": f"审计事件缺失：应为第{expected_seq}号，实为第{event.seq}号",
-                }
-            )
-            break
-        if event.prev_hash != prev or event.hash != _digest(
-            event.hash_alg, key, event.prev_hash, _canonical(event)
-        ):
-            problems.append(
-                {
-                    "code": "AUDIT_TAMPERED",
-                    "seq": event.seq,
-                    "message": f"第{event.seq}号审计事件被篡改或链断裂（{event.operation}）",
-                }
-            )
-            break
-        if checkpoint and event.seq == checkpoint["seq"]:
-            seen_checkpoint = True
-            if event.hash != checkpoint["hash"]:
-                problems.append(
-                    {
-                        "code": "AUDIT_CHECKPOINT_MISMATCH",
-                        "seq": event.seq,
-                        "message": f"第{event.seq}号审计事件与检查点不一致",
-                    }
-                )
-                break
-        prev, expected_seq = event.hash, event.seq + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash or GENESIS) if head else (0, GENESIS)
-    # A missing head row with events present is itself a sign of tampering.
-    if not problems and (head_seq != expected_seq - 1 or head_hash != prev):
-        problems.append(
-            {
-                "code": "AUDIT_HEAD_MISMATCH",
-                "seq": expected_seq,
-                "message": f"链头记录（第{head_seq}号）与最后一个事件（第{expected_seq - 1}号）不一致，"
-                "尾部事件可能被删除",
-            }
-        )
-    # A checkpoint of the empty chain (seq 0) names no event to look for.
-    if not problems and checkpoint and checkpoint["seq"] > 0 and not seen_checkpoint:
-        problems.append(
-            {
-                "code": "AUDIT_TAIL_DELETED",
-                "seq": expected_seq,
-                "message": f"检查点记录到第{checkpoint['seq']}号，数据库只有到第{expected_seq - 1}号："
-                "尾部事件被删除",
-            }
-        )
-    return ChainReport(not problems, head_seq, checked, problems)
+def verify_chain(checkpoint: dict | None = None, *, workers: int = 1) -> ChainReport:
+    """Recompute every hash; report the first broken event, gaps and a cut tail.
+
+    `workers` > 1 verifies a long chain in that many processes (core.chain).
+    """
+    from .chain import verify
+
+    return verify(checkpoint, workers=workers)
 
 
 def _checkpoint_payload(seq: int, hash_: str, created_at: str) -> bytes:

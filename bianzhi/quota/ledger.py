@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
-from bianzhi.core import audit
+from bianzhi.core import audit, fastsql
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Unit
 
@@ -65,6 +65,15 @@ class AccountKey:
         return data
 
 
+def category_of(value) -> QuotaCategory:
+    """selectors.resolve_category, with the usual case (a code) in one cheap read."""
+    if isinstance(value, QuotaCategory):
+        return value
+    text = str(value or "").strip()
+    found = fastsql.select_one(QuotaCategory, "code = %s", [text])
+    return found if found is not None else selectors.resolve_category(text)
+
+
 def account_label(account: QuotaAccount) -> str:
     holder = (
         account.unit.name
@@ -75,6 +84,10 @@ def account_label(account: QuotaAccount) -> str:
     return f"{holder}·{account.category.name}·{funding}"
 
 
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 def lock_units(unit_ids) -> dict[int, Unit]:
     """Fresh, locked unit rows: status may have changed since the caller read them."""
     ids = sorted(set(unit_ids))
@@ -82,7 +95,9 @@ def lock_units(unit_ids) -> dict[int, Unit]:
         return {}
     return {
         unit.id: unit
-        for unit in Unit.objects.select_for_update().filter(id__in=ids).order_by("id")
+        for unit in fastsql.select(
+            Unit, f"id IN ({_marks(ids)})", ids, lock=True, order_by="id"
+        )
     }
 
 
@@ -96,23 +111,34 @@ def open_accounts(
     take theirs.
     """
     keys = sorted(set(keys))
+    if not keys:
+        return {}, []
     wanted = set(keys)
     # One coarse query (cheap to build), matched to the exact keys in Python;
     # it may also lock a sibling account of the same holder, which is harmless.
-    holders = Q(unit_id__in={k.unit_id for k in keys if k.unit_id})
     system = {k.holder_kind for k in keys if not k.unit_id}
-    if system:
-        holders |= Q(holder_kind__in=system, unit__isnull=True)
     found: dict[AccountKey, QuotaAccount] = {}
-    for account in (
-        QuotaAccount.objects.select_for_update()
-        .filter(
-            holders,
-            region_id__in={k.region_id for k in keys},
-            category_id__in={k.category_id for k in keys},
-            funding__in={k.funding for k in keys},
-        )
-        .order_by("id")
+    unit_ids = sorted({k.unit_id for k in keys if k.unit_id})
+    holders, params = [], []
+    if unit_ids:
+        holders.append(f"unit_id IN ({_marks(unit_ids)})")
+        params += unit_ids
+    if system:
+        holders.append(f"(holder_kind IN ({_marks(system)}) AND unit_id IS NULL)")
+        params += sorted(system)
+    regions = sorted({k.region_id for k in keys})
+    codes = sorted({k.category_id for k in keys})
+    fundings = sorted({k.funding for k in keys})
+    where = (
+        f"({' OR '.join(holders)}) AND region_id IN ({_marks(regions)})"
+        f" AND category_id IN ({_marks(codes)}) AND funding IN ({_marks(fundings)})"
+    )
+    for account in fastsql.select(
+        QuotaAccount,
+        where,
+        params + regions + codes + fundings,
+        lock=True,
+        order_by="id",
     ):
         key = key_of(account)
         if key in wanted:
@@ -153,20 +179,69 @@ def key_of(account: QuotaAccount) -> AccountKey:
     )
 
 
-def lock_accounts(account_ids) -> dict[int, QuotaAccount]:
-    return {
-        account.id: account
-        for account in QuotaAccount.objects.select_for_update(of=("self",))
-        .select_related("unit", "category")
-        .filter(id__in=sorted(set(account_ids)))
-        .order_by("id")
-    }
+def lock_accounts(
+    account_ids, *, units: dict[int, Unit] | None = None
+) -> dict[int, QuotaAccount]:
+    """Lock accounts by id (in id order), with unit and category attached.
+
+    `units`: rows the caller already holds (locked); others are read unlocked,
+    as the select_related of the accounts' units would.
+    """
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    accounts = fastsql.select(
+        QuotaAccount, f"id IN ({_marks(ids)})", ids, lock=True, order_by="id"
+    )
+    attach(accounts, units=units)
+    return {account.id: account for account in accounts}
+
+
+def attach(
+    accounts: list[QuotaAccount],
+    *,
+    units: dict[int, Unit] | None = None,
+    categories: dict[str, QuotaCategory] | None = None,
+) -> None:
+    """Cache each account's unit and category (what labels and checks read)."""
+    units = dict(units or {})
+    missing = sorted({a.unit_id for a in accounts if a.unit_id} - set(units))
+    if missing:
+        units.update(
+            (u.id, u)
+            for u in fastsql.select(Unit, f"id IN ({_marks(missing)})", missing)
+        )
+    categories = dict(categories or {})
+    codes = sorted({a.category_id for a in accounts} - set(categories))
+    if codes:
+        categories.update(
+            (c.code, c)
+            for c in fastsql.select(QuotaCategory, f"code IN ({_marks(codes)})", codes)
+        )
+    for account in accounts:
+        account.category = categories[account.category_id]
+        if account.unit_id:
+            account.unit = units[account.unit_id]
 
 
 # --- writing a movement -------------------------------------------------------
 
 
-def write_movement(
+@dataclass
+class PreparedMovement:
+    """A movement checked as far as possible without the database (rules on the
+    legs, field values): prepare_movement runs before the transaction, so the
+    writers' lock is held only for the reads and writes that need it."""
+
+    args: rules.MovementArgs
+    legs: list[tuple[AccountKey, int]]
+    categories: dict[str, QuotaCategory]
+    units: list[Unit]
+    movement: QuotaMovement
+    invalid: ApplicationError | None  # raised after the unit checks, as before
+
+
+def prepare_movement(
     args: rules.MovementArgs,
     *,
     kind: str,
@@ -178,12 +253,7 @@ def write_movement(
     due_date: dt.date | None = None,
     note: str = "",
     check_holding: bool = True,
-) -> tuple[QuotaMovement, list[dict]]:
-    """Check the legs, lock units and accounts, save and post one movement.
-
-    Runs inside the service's transaction; returns the movement and its audit
-    changes (accounts opened here appear with before=None).
-    """
+) -> PreparedMovement:
     by_code = {c.code: c for c in categories}
     plan = [
         rules.Leg(key.holder_kind, key.category_id, key.funding, n, key.unit_id or None)
@@ -205,13 +275,6 @@ def write_movement(
                     full_funding_only=category.full_funding_only,
                     funding=key.funding,
                 )
-    fresh = lock_units(u.pk for u in units)
-    for unit in fresh.values():
-        rules.check_unit_active(unit.status, unit.name)
-        rules.check_established(unit.established_on, args.effective_date, unit.name)
-    accounts, created = open_accounts(
-        [key for key, _ in legs], categories=by_code, units=fresh
-    )
     movement = QuotaMovement(
         region_id=region_id,
         kind=kind,
@@ -226,6 +289,7 @@ def write_movement(
         related=related,
         note=note,
     )
+    invalid = None
     try:
         movement.full_clean(
             exclude=["region", "related", "legs", "status"],
@@ -234,9 +298,38 @@ def write_movement(
         )
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(
+        invalid = ApplicationError(
             ErrorCode.VALUE_INVALID, "；".join(messages), field=name
-        ) from None
+        )
+    return PreparedMovement(args, list(legs), by_code, list(units), movement, invalid)
+
+
+def write_movement(
+    args: rules.MovementArgs | None = None,
+    *,
+    prepared: PreparedMovement | None = None,
+    **plan,
+) -> tuple[QuotaMovement, list[dict]]:
+    """Check the legs, lock units and accounts, save and post one movement.
+
+    Either `prepared` (prepare_movement's, made before the transaction) or the
+    arguments of prepare_movement. Runs inside the service's transaction;
+    returns the movement and its audit changes (accounts opened here appear
+    with before=None).
+    """
+    if prepared is None:
+        prepared = prepare_movement(args, **plan)
+    args, legs = prepared.args, prepared.legs
+    fresh = lock_units(u.pk for u in prepared.units)
+    for unit in fresh.values():
+        rules.check_unit_active(unit.status, unit.name)
+        rules.check_established(unit.established_on, args.effective_date, unit.name)
+    accounts, created = open_accounts(
+        [key for key, _ in legs], categories=prepared.categories, units=fresh
+    )
+    if prepared.invalid is not None:
+        raise prepared.invalid
+    movement = prepared.movement
     changes = post(movement, [(accounts[k], n) for k, n in legs], today=args.today)
     created_ids = {a.pk for a in created}
     touched = set()
@@ -270,12 +363,19 @@ def post(
     if timing is rules.Timing.FUTURE:
         _check_projection(movement, legs, today=today)
         movement.status = QuotaMovement.Status.PENDING
-        movement.save()
+        _save_new(movement)
         return [audit.change(movement, None, audit.snapshot(movement))]
     movement.status = QuotaMovement.Status.APPLIED
-    movement.save()
+    _save_new(movement)
     changes = [audit.change(movement, None, audit.snapshot(movement))]
     return changes + apply_legs(movement, legs, today=today)
+
+
+def _save_new(movement: QuotaMovement) -> None:
+    if movement._state.adding and movement.pk is None:
+        fastsql.insert(movement)
+    else:
+        movement.save()
 
 
 def apply_legs(
@@ -285,68 +385,149 @@ def apply_legs(
     legs = sorted(legs, key=lambda leg: leg[0].id)
     if movement.effective_date < today:
         _check_history(movement, legs, today=today)
-    changes = []
-    for account, amount in legs:
-        before = audit.snapshot(account)
-        _update_counter(account, amount, movement)
-        changes.append(audit.change(account, before, audit.snapshot(account)))
-    entries = QuotaEntry.objects.bulk_create(
-        [
-            QuotaEntry(
-                movement=movement,
-                account=account,
-                amount=amount,
-                effective_date=movement.effective_date,
-            )
-            for account, amount in legs
-        ]
-    )
+    befores = [audit.snapshot(account) for account, _ in legs]
+    if len({account.pk for account, _ in legs}) == len(legs):
+        _update_counters(legs, movement)
+    else:  # an account in two legs: one UPDATE each, in turn
+        for account, amount in legs:
+            _update_counter(account, amount, movement)
+    changes = [
+        audit.change(account, before, audit.snapshot(account))
+        for (account, _), before in zip(legs, befores, strict=True)
+    ]
+    entries = [
+        QuotaEntry(
+            movement=movement,
+            account=account,
+            amount=amount,
+            effective_date=movement.effective_date,
+        )
+        for account, amount in legs
+    ]
+    fastsql.insert_many(entries)
     changes += [audit.change(e, None, audit.snapshot(e)) for e in entries]
     changes += _loan_effects(movement, legs)
     return changes
 
 
+def _counter_plan(
+    account: QuotaAccount, amount: int, movement: QuotaMovement
+) -> tuple[str, list, tuple | None]:
+    """The readable refusal of a reduction (rules.check_reduction on the locked
+    row), then the UPDATE's guard for this account (SQL, params) and its
+    over-quota flag change (over_since, over_reason) or None."""
+    new_approved = account.approved + amount
+    if account.holder_kind == HolderKind.EXTERNAL:
+        return "", [], None  # −(control total): negative by definition
+    if amount > 0:
+        if account.over_since and account.occupied <= new_approved:
+            return "", [], (None, "")  # the excess is digested
+        return "", [], None
+    size = -amount
+    rules.check_reduction(
+        label=account_label(account),
+        approved=account.approved,
+        occupied=account.occupied,
+        reserved=account.reserved,
+        amount=size,
+        reform=movement.reform,
+    )
+    guard = (
+        " AND approved >= %s"
+        if movement.reform
+        else " AND approved >= occupied + reserved + %s"
+    )
+    over = None
+    if account.occupied > new_approved and account.over_since is None:
+        over = (movement.effective_date, f"改革核减（{movement.doc_no}）"[:200])
+    return guard, [size], over
+
+
+def _update_counters(
+    legs: list[tuple[QuotaAccount, int]], movement: QuotaMovement
+) -> None:
+    """Every leg's counter in ONE conditional UPDATE (distinct accounts, locked
+    by the caller in id order): each debit carries its own guard, and the row
+    count must be the number of legs — else the first debit whose guard fails
+    now is refused, as _update_counter would."""
+    plans = [_counter_plan(account, amount, movement) for account, amount in legs]
+    approved, matches, params, where_params = [], [], [], []
+    over_since, over_reason, over_params, reason_params = [], [], [], []
+    for (account, amount), (guard, guard_params, over) in zip(legs, plans, strict=True):
+        approved.append("WHEN %s THEN approved + %s")
+        params += [account.pk, amount]
+        matches.append(f"(id = %s{guard})")
+        where_params += [account.pk, *guard_params]
+        if over is not None:
+            over_since.append("WHEN %s THEN %s")
+            over_params += [
+                account.pk,
+                fastsql.prep(QuotaAccount, "over_since", over[0]),
+            ]
+            over_reason.append("WHEN %s THEN %s")
+            reason_params += [account.pk, over[1]]
+    sets = [f"approved = CASE id {' '.join(approved)} END"]
+    if over_since:
+        sets.append(f"over_since = CASE id {' '.join(over_since)} ELSE over_since END")
+        sets.append(
+            f"over_reason = CASE id {' '.join(over_reason)} ELSE over_reason END"
+        )
+        params += over_params + reason_params
+    updated = fastsql.update(
+        QuotaAccount, ", ".join(sets), " OR ".join(matches), params + where_params
+    )
+    if updated != len(legs):
+        fresh = {
+            a.pk: a for a in QuotaAccount.objects.filter(pk__in=[a.pk for a, _ in legs])
+        }
+        debits = [
+            (a, n) for a, n in legs if n < 0 and a.holder_kind != HolderKind.EXTERNAL
+        ]
+
+        def fails(account: QuotaAccount, amount: int) -> bool:
+            now = fresh[account.pk]
+            free = now.approved if movement.reform else now.vacancy
+            return free < -amount
+
+        account, amount = next(
+            (leg for leg in debits if fails(*leg)), debits[0] if debits else legs[0]
+        )
+        _refuse(account, amount, fresh[account.pk])
+    for (account, amount), (_, _, over) in zip(legs, plans, strict=True):
+        account.approved += amount
+        if over is not None:
+            account.over_since, account.over_reason = over
+
+
+def _refuse(account: QuotaAccount, amount: int, fresh: QuotaAccount):
+    raise ApplicationError(
+        ErrorCode.QUOTA_NEGATIVE,
+        f"{account_label(account)}核定{fresh.approved}名、实有{fresh.occupied}名、"
+        f"预留{fresh.reserved}名，不足核减{-amount}名",
+    )
+
+
 def _update_counter(
     account: QuotaAccount, amount: int, movement: QuotaMovement
 ) -> None:
-    rows = QuotaAccount.objects.filter(pk=account.pk)
-    updates: dict = {"approved": F("approved") + amount}
+    """The account's approved += amount, as one (conditional) UPDATE."""
+    sets, params = ["approved = approved + %s"], [amount]
     new_approved = account.approved + amount
-    if account.holder_kind == HolderKind.EXTERNAL:
-        pass  # −(control total): negative by definition, no condition
-    elif amount > 0:
-        if account.over_since and account.occupied <= new_approved:
-            updates.update(over_since=None, over_reason="")  # the excess is digested
-    else:
-        size = -amount
-        rules.check_reduction(
-            label=account_label(account),
-            approved=account.approved,
-            occupied=account.occupied,
-            reserved=account.reserved,
-            amount=size,
-            reform=movement.reform,
-        )
-        if movement.reform:
-            rows = rows.filter(approved__gte=size)
-        else:
-            rows = rows.filter(approved__gte=F("occupied") + F("reserved") + size)
-        if account.occupied > new_approved and account.over_since is None:
-            updates.update(
-                over_since=movement.effective_date,
-                over_reason=f"改革核减（{movement.doc_no}）"[:200],
-            )
-    if rows.update(**updates) != 1:
-        fresh = QuotaAccount.objects.get(pk=account.pk)
-        raise ApplicationError(
-            ErrorCode.QUOTA_NEGATIVE,
-            f"{account_label(account)}核定{fresh.approved}名、实有{fresh.occupied}名、"
-            f"预留{fresh.reserved}名，不足核减{-amount}名",
-        )
+    guard, where_params, over = _counter_plan(account, amount, movement)
+    where, where_params = f"id = %s{guard}", [account.pk, *where_params]
+    if over is not None:
+        sets.append("over_since = %s, over_reason = %s")
+        field = QuotaAccount._meta.get_field("over_since")
+        params += [field.get_db_prep_save(over[0], _connection()), over[1]]
+    if fastsql.update(QuotaAccount, ", ".join(sets), where, params + where_params) != 1:
+        _refuse(account, amount, QuotaAccount.objects.get(pk=account.pk))
     account.approved = new_approved
-    if "over_since" in updates:
-        account.over_since = updates["over_since"]
-        account.over_reason = updates["over_reason"]
+    if over is not None:
+        account.over_since, account.over_reason = over
+
+
+def _connection():
+    return transaction.get_connection()
 
 
 def _loan_effects(
@@ -551,7 +732,7 @@ def apply_pending(
             "unit_id", flat=True
         )
     )
-    accounts = lock_accounts(account_ids)
+    accounts = lock_accounts(account_ids, units=units)
     for account in accounts.values():
         if account.unit_id:
             unit = units[account.unit_id]

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from django.db.models import F
 
-from bianzhi.core import audit
+from bianzhi.core import audit, fastsql
 from bianzhi.core.errors import ApplicationError, ErrorCode
 
 from .models import QuotaAccount
@@ -55,6 +55,36 @@ def _numbers(account: QuotaAccount) -> str:
     )
 
 
+def _apply(
+    account: QuotaAccount,
+    sets: list[str],
+    params: list,
+    where: str,
+    where_params: list,
+    fields: tuple[str, ...],
+) -> bool:
+    """One conditional UPDATE; the new values come back into `account`."""
+    rows = fastsql.update(
+        QuotaAccount,
+        ", ".join(sets),
+        f"id = %s{where}",
+        [*params, account.pk, *where_params],
+        returning=fields,
+    )
+    if not rows:
+        return False
+    for name, value in rows[0].items():
+        setattr(account, name, value)
+    return True
+
+
+def _over(on: dt.date | None, reason: str) -> tuple[str, list]:
+    return "over_since = %s, over_reason = %s", [
+        fastsql.prep(QuotaAccount, "over_since", on),
+        reason,
+    ]
+
+
 def occupy(
     account: QuotaAccount, *, resource: str, on: dt.date, today: dt.date
 ) -> dict:
@@ -66,29 +96,28 @@ def occupy(
     if resource not in RESOURCES:
         raise ValueError(f"unknown intake resource {resource!r}")
     before = audit.snapshot(account)
-    rows = QuotaAccount.objects.filter(pk=account.pk)
-    updates: dict = {"occupied": F("occupied") + 1}
+    sets, params = ["occupied = occupied + 1"], []
+    where, where_params = "", []
     if resource == VACANCY:
-        rows = rows.filter(approved__gte=F("occupied") + F("reserved") + 1)
+        where = " AND approved >= occupied + reserved + 1"
     elif resource == PERMIT_RESERVATION:
-        rows = rows.filter(reserved__gte=1, approved__gt=F("occupied"))
-        updates["reserved"] = F("reserved") - 1
+        where = " AND reserved >= 1 AND approved > occupied"
+        sets.append("reserved = reserved - 1")
     elif resource == CREDIT:
-        rows = rows.filter(
-            intake_credits__gte=1,
-            credits_year=today.year,
-            occupied__gte=F("approved"),
+        where = (
+            " AND intake_credits >= 1 AND credits_year = %s AND occupied >= approved"
         )
-        updates["intake_credits"] = F("intake_credits") - 1
+        where_params.append(today.year)
+        sets.append("intake_credits = intake_credits - 1")
     crosses = account.occupied + 1 > account.approved
     if crosses and account.over_since is None:
         reason = "出N进一进人" if resource == CREDIT else "整建制划转或调整带入人员"
-        updates.update(over_since=on, over_reason=reason)
-    if rows.update(**updates) != 1:
+        clause, values = _over(on, reason)
+        sets.append(clause)
+        params += values
+    fields = ("occupied", "reserved", "intake_credits", "over_since", "over_reason")
+    if not _apply(account, sets, params, where, where_params, fields):
         raise ApplicationError(ErrorCode.QUOTA_FULL, _numbers(account), field="account")
-    account.refresh_from_db(
-        fields=["occupied", "reserved", "intake_credits", "over_since", "over_reason"]
-    )
     return audit.change(account, before, audit.snapshot(account))
 
 
@@ -106,36 +135,35 @@ def vacate(
     year's count afresh (credits are valid to the end of their year).
     """
     before = audit.snapshot(account)
-    updates: dict = {"occupied": F("occupied") - 1}
+    sets, params = ["occupied = occupied - 1"], []
     if account.over_since is not None and account.occupied - 1 <= account.approved:
-        updates.update(over_since=None, over_reason="")
+        clause, values = _over(None, "")
+        sets.append(clause)
+        params += values
     if credit is not None:
-        updates["releases_toward_credit"] = credit.releases_toward_credit
+        sets.append("releases_toward_credit = %s")
+        params.append(credit.releases_toward_credit)
         if credit.credits_earned:
             if account.credits_year == today.year:
-                updates["intake_credits"] = F("intake_credits") + credit.credits_earned
+                sets.append("intake_credits = intake_credits + %s")
+                params.append(credit.credits_earned)
             else:
-                updates["intake_credits"] = credit.credits_earned
-                updates["credits_year"] = today.year
-    if (
-        QuotaAccount.objects.filter(pk=account.pk, occupied__gte=1).update(**updates)
-        != 1
-    ):
+                sets.append("intake_credits = %s, credits_year = %s")
+                params += [credit.credits_earned, today.year]
+    fields = (
+        "occupied",
+        "over_since",
+        "over_reason",
+        "intake_credits",
+        "credits_year",
+        "releases_toward_credit",
+    )
+    if not _apply(account, sets, params, " AND occupied >= 1", [], fields):
         raise ApplicationError(
             ErrorCode.VALUE_INVALID,
             "该编制账户实有人数已为0，无法出编",
             field="account",
         )
-    account.refresh_from_db(
-        fields=[
-            "occupied",
-            "over_since",
-            "over_reason",
-            "intake_credits",
-            "credits_year",
-            "releases_toward_credit",
-        ]
-    )
     return audit.change(account, before, audit.snapshot(account))
 
 

@@ -43,8 +43,8 @@ from bianzhi.orgs.models import Region, Unit
 
 from . import ledger, rules
 from .ledger import AccountKey
+from .ledger import category_of as resolve_category
 from .models import HolderKind, Loan, MovementKind, QuotaAccount, QuotaMovement
-from .selectors import resolve_category
 
 RESERVE, POOL, EXTERNAL = HolderKind.RESERVE, HolderKind.POOL, HolderKind.EXTERNAL
 _ARG_NAMES = (
@@ -102,16 +102,17 @@ def _move(
     **extra,
 ) -> QuotaMovement:
     """A two-leg movement: giver −n, receiver +n; one transaction, one audit event."""
+    prepared = ledger.prepare_movement(
+        args,
+        kind=kind,
+        region_id=region_id,
+        legs=[(giver, -args.amount), (receiver, args.amount)],
+        categories=[category],
+        units=units,
+        **extra,
+    )
     with transaction.atomic():
-        movement, changes = ledger.write_movement(
-            args,
-            kind=kind,
-            region_id=region_id,
-            legs=[(giver, -args.amount), (receiver, args.amount)],
-            categories=[category],
-            units=units,
-            **extra,
-        )
+        movement, changes = ledger.write_movement(prepared=prepared)
         _record(
             args,
             f"quota_{kind}",

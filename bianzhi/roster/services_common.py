@@ -16,15 +16,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
+from bianzhi.core import fastsql
 from bianzhi.core.actor import Actor
 from bianzhi.core.codes import INITIAL_LOAD_DOC_NO, normalise_doc_no
 from bianzhi.core.dates import parse_date, parse_optional_date
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Unit
 from bianzhi.quota import ledger
+from bianzhi.quota.ledger import category_of as resolve_category
 from bianzhi.quota.models import QuotaAccount, QuotaEntry
 from bianzhi.quota.rules import FUNDING_LABELS, parse_funding
-from bianzhi.quota.selectors import resolve_category
 
 from . import rules, selectors
 from .models import Person
@@ -140,7 +141,11 @@ def pk_of(value) -> int | None:
 
 
 def lock_person(person_id: int) -> Person:
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    person = (
+        fastsql.select_one(Person, "id = %s", [person_id], lock=True)
+        if person_id is not None
+        else None
+    )
     if person is None:
         raise ApplicationError(ErrorCode.VALUE_INVALID, "人员不存在", field="person")
     return person
@@ -176,8 +181,28 @@ def account_id_for(unit: Unit, category, funding: str) -> int:
     return found
 
 
-def lock_accounts(account_ids) -> dict[int, QuotaAccount]:
-    return ledger.lock_accounts(account_ids)
+def lock_accounts(
+    account_ids, *, units: dict[int, Unit] | None = None
+) -> dict[int, QuotaAccount]:
+    return ledger.lock_accounts(account_ids, units=units)
+
+
+def lock_account_for(unit: Unit, category, funding: str) -> QuotaAccount:
+    """account_id_for + lock_accounts in one read (the unit is locked already)."""
+    found = fastsql.select_one(
+        QuotaAccount,
+        "unit_id = %s AND category_id = %s AND funding = %s",
+        [unit.pk, category.code, funding],
+        lock=True,
+    )
+    if found is None:
+        raise ApplicationError(
+            ErrorCode.ACCOUNT_UNKNOWN,
+            f"{unit.name}没有{category.name}·{FUNDING_LABELS.get(funding, funding)}账户",
+            field="category",
+        )
+    found.unit, found.category = unit, category
+    return found
 
 
 def label(account: QuotaAccount) -> str:
@@ -190,6 +215,18 @@ def save(instance, *, exclude: list[str] | None = None) -> None:
     The CHECK constraints are not re-run as queries here: the parsing above
     guarantees them and the database enforces them anyway.
     """
+    validate(instance, exclude=exclude)
+    if instance._state.adding and instance.pk is None:
+        fastsql.insert(instance)  # a new row: one INSERT, no ORM compilation
+    else:
+        instance.save()
+
+
+def validate(instance, *, exclude: list[str] | None = None) -> None:
+    """save()'s checks without the write: value sets, lengths, clean().
+
+    Uniqueness is left to the database's constraints (no extra queries).
+    """
     try:
         instance.full_clean(
             exclude=exclude, validate_unique=False, validate_constraints=False
@@ -201,7 +238,6 @@ def save(instance, *, exclude: list[str] | None = None) -> None:
             "；".join(messages),
             field=None if name == "__all__" else name,
         ) from None
-    instance.save()
 
 
 # --- person input -------------------------------------------------------------------

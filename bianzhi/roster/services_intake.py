@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
-from bianzhi.core import audit
+from bianzhi.core import audit, fastsql
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Region, Unit
 from bianzhi.quota import occupancy
 from bianzhi.quota.models import QuotaAccount
 
-from . import rules, selectors
+from . import retirement, rules, selectors
 from .models import (
     Appointment,
     IntakeResource,
@@ -22,6 +22,7 @@ from .models import (
     OffQuotaStaff,
     Person,
     Posting,
+    RetirementException,
     Secondment,
 )
 from .services_common import (
@@ -34,6 +35,7 @@ from .services_common import (
     require_active,
     run_permit_hook,
     save,
+    validate,
 )
 from .values import (
     Channel,
@@ -45,15 +47,17 @@ _POSTING_FK = ["person", "account", "unit", "previous"]
 
 
 def _policy(unit: Unit) -> tuple[str, int | None]:
-    region = Region.objects.only("over_quota_policy", "releases_per_intake").get(
-        pk=unit.region_id
+    cursor = fastsql.cursor()
+    cursor.execute(
+        f"SELECT over_quota_policy, releases_per_intake FROM {_REGION} WHERE code = %s",
+        [unit.region_id],
     )
-    n = (
-        region.releases_per_intake
-        if region.over_quota_policy == rules.POLICY_N_OUT_1_IN
-        else None
-    )
-    return region.over_quota_policy, n
+    policy, per_intake = cursor.fetchone()
+    n = per_intake if policy == rules.POLICY_N_OUT_1_IN else None
+    return policy, n
+
+
+_REGION = Region._meta.db_table
 
 
 def _check_age(
@@ -63,20 +67,36 @@ def _check_age(
     entered_unit_on: dt.date,
     today: dt.date,
     initial_load: bool,
+    new_person: bool = False,
 ) -> bool:
     """AGE_OUT_OF_RANGE at the start (the initial load: at 进入本单位时间).
 
     Returns whether an initial-load person is already past retirement today
     (loaded, but flagged).
     """
+    # A person created by this enrollment has no recorded exceptions yet.
+    exceptions = (
+        []
+        if new_person
+        else fastsql.select(RetirementException, "person_id = %s", [person.pk])
+    )
+
+    def retires(as_of: dt.date) -> dt.date:
+        # selectors.retirement_date_for, with the exceptions read once.
+        return retirement.retirement_date(
+            person.certified_birth_date,
+            person.gender,
+            person.identity,
+            person.post_type,
+            exceptions,
+            as_of=as_of,
+        )
+
     on = entered_unit_on if initial_load else start_date
-    retires = selectors.retirement_date_for(person, as_of=on)
-    rules.age_allows_entry(person.certified_birth_date, on, retires)
+    rules.age_allows_entry(person.certified_birth_date, on, retires(on))
     if not initial_load:
         return False
-    return rules.past_retirement(
-        today, selectors.retirement_date_for(person, as_of=today)
-    )
+    return rules.past_retirement(today, retires(today))
 
 
 def take_post(
@@ -93,8 +113,12 @@ def take_post(
     approval_ref: str,
     previous: Posting | None,
     today: dt.date,
+    new_person: bool = False,
 ) -> tuple[Posting, list[dict]]:
-    """Every intake check on the locked unit and account, then the posting."""
+    """Every intake check on the locked unit and account, then the posting.
+
+    `new_person`: the person was created in this transaction (nothing
+    recorded about them yet to read back)."""
     require_active(unit)
     initial_load = channel == Channel.INITIAL_LOAD
     if not initial_load and start_date < unit.established_on:
@@ -118,6 +142,7 @@ def take_post(
         entered_unit_on=entered_unit_on,
         today=today,
         initial_load=initial_load,
+        new_person=new_person,
     )
     decision = PermitDecision()
     if channel_permit_need(channel) == PermitNeed.YES:
@@ -129,7 +154,9 @@ def take_post(
             permit=permit,
             start_date=start_date,
         )
-    policy, _ = _policy(unit)
+    # The region's over-quota policy decides only when there is no vacancy
+    # (rules.can_take_intake): read it only then.
+    policy = _policy(unit)[0] if account.vacancy < 1 else ""
     credits = rules.credits_valid(account.intake_credits, account.credits_year, today)
     resource = rules.can_take_intake(
         account.approved,
@@ -157,8 +184,9 @@ def take_post(
         flagged_past_retirement=flagged,
     )
     try:
-        with transaction.atomic():
-            save(posting, exclude=_POSTING_FK)
+        # No savepoint: a failure here ends the whole service (its atomic
+        # block rolls back), nothing continues on the broken transaction.
+        save(posting, exclude=_POSTING_FK)
     except IntegrityError:
         # The partial unique index (one active posting per person) is the
         # last guard; the person lock makes this unreachable in practice.
@@ -223,8 +251,11 @@ def end_secondments(person: Person, *, on: dt.date) -> list[dict]:
 def end_off_quota(person: Person, *, on: dt.date) -> list[dict]:
     """Off-quota work of someone now enrolled ends with the enrollment."""
     changes = []
-    running = OffQuotaStaff.objects.filter(
-        id_number=person.id_number, end_date__isnull=True, start_date__lte=on
+    running = fastsql.select(
+        OffQuotaStaff,
+        "id_number = %s AND end_date IS NULL AND start_date <= %s",
+        [person.id_number, fastsql.prep(OffQuotaStaff, "start_date", on)],
+        order_by="id",
     )
     for staff in running:
         before = audit.snapshot(staff)
@@ -242,7 +273,11 @@ def end_posting(posting: Posting, **fields) -> dict:
     return audit.change(posting, before, audit.snapshot(posting))
 
 
-def check_not_overlapping(person: Person, start_date: dt.date) -> None:
+def check_not_overlapping(
+    person: Person, start_date: dt.date, *, new_person: bool = False
+) -> None:
+    if new_person:
+        return  # created by this enrollment: no postings yet
     last = (
         Posting.objects.filter(person=person, end_date__gt=start_date)
         .select_related("unit")
@@ -260,22 +295,46 @@ def check_not_overlapping(person: Person, start_date: dt.date) -> None:
 # --- enroll ----------------------------------------------------------------------
 
 
-def upsert_person(data: PersonInput) -> tuple[Person, dict | None]:
-    """Lock the person of this ID (creating them if new) → (person, audit change)."""
+def _lock_person_by_id(id_number: str) -> Person | None:
+    return fastsql.select_one(Person, "id_number = %s", [id_number], lock=True)
+
+
+def prepare_person(data: PersonInput) -> tuple[Person, ApplicationError | None]:
+    """The new person an enrollment would create, validated (no database access):
+    done before the transaction, so the writers' lock is held for less."""
+    person = Person(**data.fields)
+    try:
+        validate(person)
+    except ApplicationError as invalid:
+        return person, invalid
+    return person, None
+
+
+def upsert_person(
+    data: PersonInput, *, prepared: tuple[Person, ApplicationError | None] | None = None
+) -> tuple[Person, dict | None]:
+    """Lock the person of this ID (creating them if new) → (person, audit change).
+
+    `prepared`: prepare_person(data), when the caller made it beforehand.
+    """
     fields = data.fields
-    person = (
-        Person.objects.select_for_update().filter(id_number=fields["id_number"]).first()
-    )
-    if person is None:
-        try:
-            with transaction.atomic():
-                person = Person(**fields)
-                save(person)
+    person, invalid = prepared or prepare_person(data)
+    if invalid is not None:
+        # Only a new person's values are checked here; an existing one is
+        # checked below after the changes the enrollment may make to them.
+        person = _lock_person_by_id(fields["id_number"])
+        if person is None:
+            raise invalid
+    else:
+        # Insert first: most enrollments bring a new person, and ON CONFLICT
+        # DO NOTHING (no savepoint) leaves an existing — or concurrently
+        # created — person of this ID to be locked and updated instead.
+        if fastsql.insert(person, ignore_conflicts=True):
             return person, audit.change(person, None, audit.snapshot(person))
-        except IntegrityError:
-            # Created concurrently by another enrollment: take theirs.
-            person = Person.objects.select_for_update().get(
-                id_number=fields["id_number"]
+        person = _lock_person_by_id(fields["id_number"])
+        if person is None:  # pragma: no cover - persons are never deleted
+            raise ApplicationError(
+                ErrorCode.VALUE_INVALID, "人员不存在", field="person"
             )
     posted = selectors.active_posting(person)
     if posted is not None:

@@ -31,6 +31,7 @@ from .services_common import (
     clean_doc_no,
     date_arg,
     label,
+    lock_account_for,
     lock_accounts,
     lock_person,
     lock_units,
@@ -51,6 +52,7 @@ from .services_intake import (
     end_off_quota,
     end_posting,
     end_secondments,
+    prepare_person,
     take_post,
     upsert_person,
     vacate,
@@ -115,12 +117,13 @@ def person_enroll(
     data = parse_person(person, today=today)
     category = resolve_category(category)
     funding = parse_funding(funding)
+    prepared = prepare_person(data)
     with transaction.atomic():
-        person_obj, person_change = upsert_person(data)
-        check_not_overlapping(person_obj, start_date)
+        person_obj, person_change = upsert_person(data, prepared=prepared)
+        new_person = person_change is not None and person_change["before"] is None
+        check_not_overlapping(person_obj, start_date, new_person=new_person)
         unit = lock_units([unit_id])[unit_id]
-        account_id = account_id_for(unit, category, funding)
-        account = lock_accounts([account_id])[account_id]
+        account = lock_account_for(unit, category, funding)
         posting, changes = take_post(
             person=person_obj,
             unit=unit,
@@ -134,6 +137,7 @@ def person_enroll(
             approval_ref="",
             previous=None,
             today=today,
+            new_person=new_person,
         )
         if person_change:
             changes.insert(0, person_change)
@@ -223,7 +227,9 @@ def person_release(
                 field="exit_date",
             )
         unit = lock_units([current.unit_id])[current.unit_id]
-        account = lock_accounts([current.account_id])[current.account_id]
+        account = lock_accounts([current.account_id], units={unit.pk: unit})[
+            current.account_id
+        ]
         changes = end_appointments(current, on=exit_date, doc_no=doc_no)
         changes += end_secondments(person, on=exit_date)
         proof = (proof or "").strip()
@@ -336,7 +342,7 @@ def person_transfer(
         same_unit = to_unit_id == old.unit_id
         if same_unit:
             require_reason(reason, "变更占用的编制账户（锁定字段）")
-        accounts = lock_accounts([old.account_id, target_id])
+        accounts = lock_accounts([old.account_id, target_id], units=units)
         source, target = accounts[old.account_id], accounts[target_id]
         if start_date < old.start_date:
             raise ApplicationError(

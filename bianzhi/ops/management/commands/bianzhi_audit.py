@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bianzhi.core import audit
+from bianzhi.core import audit, chain
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 checkpoint = audit.load_checkpoint(raw)
             except (OSError, ValueError, KeyError) as exc:
                 raise CommandError(f"检查点无效：{exc}") from exc
-        report = audit.verify_chain(checkpoint)
+        report = audit.verify_chain(checkpoint, workers=chain.default_workers())
         if options.get("json"):
             self.stdout.write(
                 json.dumps(

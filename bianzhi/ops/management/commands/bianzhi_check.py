@@ -9,7 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from bianzhi.core import audit
+from bianzhi.core import chain
 from bianzhi.orgs import checks as orgs_checks
 from bianzhi.quota import checks as quota_checks
 from bianzhi.roster import checks as roster_checks
@@ -21,7 +21,12 @@ DOMAIN_CHECKS = [orgs_checks.problems, quota_checks.problems, roster_checks.prob
 
 def collect() -> list[dict]:
     found: list[dict] = []
-    for problem in audit.verify_chain().problems:
+    # The full audit chain is verified in worker processes (core.chain) while
+    # this one runs the domain checks; the chain's problems are listed first.
+    with chain.start(workers=chain.default_workers()) as pending:
+        domain = [problem for problems in DOMAIN_CHECKS for problem in problems()]
+        report = pending.finish()
+    for problem in report.problems:
         found.append(
             {
                 "code": problem["code"],
@@ -29,15 +34,14 @@ def collect() -> list[dict]:
                 "object": f"AuditEvent:{problem.get('seq', '')}",
             }
         )
-    for problems in DOMAIN_CHECKS:
-        for problem in problems():
-            found.append(
-                {
-                    "code": str(problem["code"]),
-                    "message": str(problem["message"]),
-                    "object": str(problem.get("object", "")),
-                }
-            )
+    for problem in domain:
+        found.append(
+            {
+                "code": str(problem["code"]),
+                "message": str(problem["message"]),
+                "object": str(problem.get("object", "")),
+            }
+        )
     return found
 
 
