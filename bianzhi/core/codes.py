@@ -10,6 +10,7 @@ region code against the national table at *any* time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,8 +40,13 @@ def _loc_db():
     return numdb.get("cn/loc")
 
 
+@functools.lru_cache(maxsize=8192)
 def national_region(code: str) -> NationalRegion | None:
-    """Look a GB/T 2260 code up in the national table (any era), or None."""
+    """Look a GB/T 2260 code up in the national table (any era), or None.
+
+    Cached: every ID number is checked against its region code, and stdnum's
+    table walk was a third of an import's row parsing (bench/import_roster.py);
+    the answer is an immutable NationalRegion, so sharing it is safe."""
     code = (code or "").strip()
     if not re.fullmatch(r"\d{6}", code):
         return None

@@ -31,24 +31,30 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils import timezone
 
 from bianzhi.core import audit
 from bianzhi.core.actor import Actor
 from bianzhi.core.codes import INITIAL_LOAD_DOC_NO
-from bianzhi.core.context import client_addr
 from bianzhi.core.errors import ApplicationError, ErrorCode
-from bianzhi.core.keys import audit_key
-from bianzhi.core.models import AuditEvent, AuditHead
 from bianzhi.orgs.models import Region
 from bianzhi.quota import ledger
-from bianzhi.quota.models import QuotaAccount, QuotaCategory
+from bianzhi.quota.models import QuotaAccount
 from bianzhi.quota.rules import FUNDING_LABELS
 
 from . import retirement, rules
+from .bulk_rows import ParsedRow, categories, parse_row, updated_person
+from .bulk_write import (
+    BATCH,
+    FastClean,
+    change,
+    chunks,
+    fetch_pks,
+    full_clean,
+    insert_rows,
+    record_many,
+)
 from .models import (
     IntakeResource,
     MoveKind,
@@ -58,17 +64,9 @@ from .models import (
     RetirementException,
 )
 from .services_common import (
-    FREE_FIELDS,
-    LOCKED_FIELDS,
-    PersonInput,
     check_backdate,
-    check_post_type,
     clean_doc_no,
     date_arg,
-    optional_date,
-    parse_funding,
-    parse_person,
-    pk_of,
     require_active,
     require_office,
     today_or_default,
@@ -76,8 +74,6 @@ from .services_common import (
 from .values import CHANNEL, Channel, resolve
 
 EXCESS_REASON = "初始化导入时已超编"
-_CHUNK = 5000
-_BATCH = 2000
 
 
 @dataclass
@@ -87,14 +83,8 @@ class BulkResult:
     batch_id: str = ""
 
 
-@dataclass
-class _Row:
-    index: int
-    unit_id: int | None
-    category: QuotaCategory
-    funding: str
-    entered: dt.date
-    data: PersonInput
+# The fields of an account's audit snapshot that an enrollment moves.
+_COUNTERS = ("occupied", "intake_credits", "over_since", "over_reason")
 
 
 @dataclass
@@ -103,15 +93,16 @@ class _Account:
 
     row: QuotaAccount
     label: str
-    snap: dict
+    snap: dict  # audit.snapshot of the account as locked
     policy: str
+    counters: tuple = ()  # _COUNTERS' current values, as in the snapshot
     vacancy_used: int = 0
     credit_used: int = 0
     total: int = 0
     over_set: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Taken:
     person: Person
     before: (
@@ -120,145 +111,26 @@ class _Taken:
     new: bool
     posting: Posting
     state: _Account
-    account_before: dict
-    account_after: dict
+    # The account's _COUNTERS before and after this row (the full snapshots
+    # are rebuilt from state.snap when the audit event is written: 200,000
+    # copies of them would hold ~1 GB).
+    counters_before: tuple
+    counters_after: tuple
 
-
-def _chunks(items: list, size: int = _CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _insert(model, objs: list) -> None:
-    """bulk_create's rows, with one executemany per chunk: the ORM's per-row
-    SQL compilation dominated the load at 200,000 rows. Pks are not returned
-    (see _fetch_pks)."""
-    if not objs:
-        return
-    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} "
-        f"({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    with connection.cursor() as cursor:
-        for chunk in _chunks(objs, _BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    [
-                        f.get_db_prep_save(f.pre_save(obj, True), connection)
-                        for f in fields
-                    ]
-                    for obj in chunk
-                ],
-            )
-
-
-def _fetch_pks(model, objs: list, key: str, attr: str, **filters) -> None:
-    """Read back the pks of rows _insert wrote, by a unique key."""
-    by_key = {getattr(obj, attr): obj for obj in objs}
-    for chunk in _chunks(list(by_key)):
-        found = model.objects.filter(**{f"{key}__in": chunk}, **filters).values_list(
-            key, "pk"
+    def account_change(self) -> dict:
+        state = self.state
+        return change(
+            state.row._meta.label,
+            state.row.pk,
+            dict(state.snap, **dict(zip(_COUNTERS, self.counters_before, strict=True))),
+            dict(state.snap, **dict(zip(_COUNTERS, self.counters_after, strict=True))),
         )
-        for value, pk in found:
-            obj = by_key[value]
-            obj.pk = pk
-            obj._state.adding = False
-    missing = [obj for obj in objs if obj.pk is None]
-    if missing:
-        raise RuntimeError(f"{model.__name__}: {len(missing)} rows not read back")
-
-
-def _full_clean(instance, *, exclude: list[str] | None = None) -> None:
-    """services_common.save's validation, without the save."""
-    try:
-        instance.full_clean(
-            exclude=exclude, validate_unique=False, validate_constraints=False
-        )
-    except ValidationError as exc:
-        name, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(
-            ErrorCode.VALUE_INVALID,
-            "；".join(messages),
-            field=None if name == "__all__" else name,
-        ) from None
-
-
-def _categories() -> tuple[dict[str, QuotaCategory], dict[str, QuotaCategory]]:
-    by_code, by_name = {}, {}
-    for category in QuotaCategory.objects.order_by("pk"):
-        by_code[category.pk] = category
-        by_name.setdefault(category.name, category)
-    return by_code, by_name
-
-
-def _resolve_category(value, by_code, by_name) -> QuotaCategory:
-    """quota.selectors.resolve_category on preloaded rows."""
-    if isinstance(value, QuotaCategory):
-        return value
-    text = str(value or "").strip()
-    found = by_code.get(text) or by_name.get(text)
-    if found is None:
-        raise ApplicationError(
-            ErrorCode.VALUE_INVALID, f"编制类型「{text}」不存在", field="category"
-        )
-    return found
-
-
-def _parse_row(index: int, row: dict, *, start_date, today, cats) -> _Row:
-    """The checks person_enroll makes before its transaction, in its order."""
-    if not isinstance(row, dict):
-        raise ApplicationError(ErrorCode.VALUE_INVALID, "数据行格式无效")
-    unit_id = pk_of(row.get("unit"))
-    entered = (
-        optional_date(row.get("entered_unit_on"), field="entered_unit_on") or start_date
-    )
-    if entered > start_date:
-        raise ApplicationError(
-            ErrorCode.VALUE_INVALID,
-            f"进入本单位时间{entered}不能晚于入编日期{start_date}",
-            field="entered_unit_on",
-        )
-    data = parse_person(row.get("person"), today=today)
-    category = _resolve_category(row.get("category"), *cats)
-    funding = parse_funding(row.get("funding"))
-    return _Row(index, unit_id, category, funding, entered, data)
-
-
-def _updated_person(person: Person, data: PersonInput) -> Person:
-    """services_intake.upsert_person on an existing, unposted person (a copy)."""
-    fields = data.fields
-    for key in sorted(LOCKED_FIELDS - {"id_number", "identity"}):
-        given = key in data.given or (
-            key == "certified_birth_date" and "birth_date" in data.given
-        )
-        if given and getattr(person, key) != fields[key]:
-            raise ApplicationError(
-                ErrorCode.VALUE_INVALID,
-                f"与已登记的{Person._meta.get_field(key).verbose_name}"
-                f"「{getattr(person, key)}」不一致；锁定字段须由编办办理变更",
-                field="birth_date" if key == "certified_birth_date" else key,
-            )
-    copy = Person(
-        **{f.attname: getattr(person, f.attname) for f in Person._meta.fields}
-    )
-    copy._state.adding = False
-    copy.identity = fields["identity"]
-    for key in FREE_FIELDS:
-        if key in data.given:
-            setattr(copy, key, fields[key])
-    check_post_type(copy.identity, copy.post_type)
-    rules.rank_fits(copy.identity, copy.post_type, copy.rank)
-    return copy
 
 
 def bulk_enroll(
     *,
     actor: Actor,
-    rows: list[dict],
+    rows: list,
     channel=Channel.INITIAL_LOAD,
     start_date,
     doc_no=INITIAL_LOAD_DOC_NO,
@@ -266,9 +138,15 @@ def bulk_enroll(
     accept_excess: bool = False,
     batch_id: str | None = None,
     today: dt.date | None = None,
+    check_only: bool = False,
 ) -> BulkResult:
     """Enroll `rows` (each: unit, category, funding, person[, entered_unit_on])
-    in order, as person_enroll would one by one; see the module docstring."""
+    in order, as person_enroll would one by one; see the module docstring.
+    A row may also be what RowParser(start_date=…, today=…) made of such a
+    dict (with this call's start_date and today).
+
+    check_only: decide every row exactly the same way (same locks, same rules,
+    same accepted/refused lists) but write nothing — an import's dry run."""
     today = today_or_default(today)
     channel = resolve(CHANNEL, channel, field="channel")
     if channel != Channel.INITIAL_LOAD:
@@ -296,19 +174,22 @@ def bulk_enroll(
             raise exc
         result.refused.append((index, exc))
 
-    cats = _categories()
-    parsed: list[_Row | ApplicationError] = []
+    cats = categories()
+    parsed: list[ParsedRow | ApplicationError] = []
     for index, row in enumerate(rows):
+        if isinstance(row, ParsedRow):
+            parsed.append(row)
+            continue
         try:
             parsed.append(
-                _parse_row(index, row, start_date=start_date, today=today, cats=cats)
+                parse_row(index, row, start_date=start_date, today=today, cats=cats)
             )
         except ApplicationError as exc:
             parsed.append(exc)  # refused in file order below
 
     with transaction.atomic():
         plan = _Plan(
-            [p for p in parsed if isinstance(p, _Row)],
+            [p for p in parsed if isinstance(p, ParsedRow)],
             start_date=start_date,
             today=today,
             accept_excess=accept_excess,
@@ -323,7 +204,14 @@ def bulk_enroll(
             except ApplicationError as exc:
                 refuse(index, exc)
                 continue
+            finally:
+                # Taken or refused, the row's person data is no longer needed
+                # (the Person holds its values): a city's load frees ~2 KB a row.
+                item.data = None  # type: ignore[assignment]
             result.accepted.append(index)
+        if check_only:
+            result.refused.sort(key=lambda pair: pair[0])
+            return result
         try:
             with transaction.atomic():
                 plan.write(actor=actor, doc_no=doc_no, batch_id=batch_id)
@@ -342,12 +230,14 @@ def bulk_enroll(
 class _Plan:
     """The locked state of everything the rows touch, and the rows accepted."""
 
-    def __init__(self, rows: list[_Row], *, start_date, today, accept_excess, doc_no):
+    def __init__(
+        self, rows: list[ParsedRow], *, start_date, today, accept_excess, doc_no
+    ):
         self.start_date, self.today, self.doc_no = start_date, today, doc_no
         self.accept_excess = accept_excess
         ids = sorted({r.data.fields["id_number"] for r in rows})
         self.persons: dict[str, Person] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for person in Person.objects.select_for_update().filter(
                 id_number__in=chunk
             ):
@@ -357,7 +247,7 @@ class _Plan:
         self.last_end: dict[int, dt.date] = {}
         self.exceptions: dict[int, list] = defaultdict(list)
         by_pk = {p.pk: p for p in self.persons.values()}
-        for chunk in _chunks(known):
+        for chunk in chunks(known):
             for posting in Posting.objects.filter(
                 person_id__in=chunk, end_date__isnull=True
             ).select_related("unit"):
@@ -372,7 +262,7 @@ class _Plan:
             for exc in RetirementException.objects.filter(person_id__in=chunk):
                 self.exceptions[exc.person_id].append(exc)
         self.off_quota: dict[str, list[OffQuotaStaff]] = defaultdict(list)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for staff in OffQuotaStaff.objects.filter(
                 id_number__in=chunk, end_date__isnull=True, start_date__lte=start_date
             ).order_by("pk"):
@@ -402,6 +292,9 @@ class _Plan:
                     policy,
                 )
             )
+        for state in self.accounts.values():
+            state.counters = tuple(state.snap[key] for key in _COUNTERS)
+        self.clean_person = FastClean(Person)
         self.taken: list[_Taken] = []
         self.new_persons: list[Person] = []
         self.updated_persons: list[Person] = []
@@ -409,12 +302,12 @@ class _Plan:
 
     # --- one row, as person_enroll decides it ----------------------------------------
 
-    def _person(self, row: _Row) -> tuple[Person, dict | None, bool]:
+    def _person(self, row: ParsedRow) -> tuple[Person, dict | None, bool]:
         fields = row.data.fields
         person = self.persons.get(fields["id_number"])
         if person is None:
             person = Person(**fields)
-            _full_clean(person)
+            self.clean_person(person)
             return person, None, True
         posted = self.posted.get(person.id_number)
         if posted is not None:
@@ -425,13 +318,13 @@ class _Plan:
                 params={"unit": posted},
             )
         before = audit.snapshot(person)
-        updated = _updated_person(person, row.data)
+        updated = updated_person(person, row.data)
         if audit.snapshot(updated) == before:
             return person, None, False
-        _full_clean(updated)
+        full_clean(updated)
         return updated, before, False
 
-    def _account(self, row: _Row) -> _Account:
+    def _account(self, row: ParsedRow) -> _Account:
         unit = self.units.get(row.unit_id)
         if unit is None:
             raise ApplicationError(ErrorCode.UNIT_UNKNOWN, field="unit")
@@ -475,7 +368,7 @@ class _Plan:
                 return IntakeResource.EXEMPT
             raise
 
-    def take(self, row: _Row) -> None:
+    def take(self, row: ParsedRow) -> None:
         person, before, new = self._person(row)
         last = self.last_end.get(person.pk) if person.pk else None
         if last is not None and last > self.start_date:
@@ -513,11 +406,11 @@ class _Plan:
             doc_no=self.doc_no,
         )
         if not self.posting_checked:  # the fields all rows share (doc_no …)
-            _full_clean(posting, exclude=["person", "account", "unit", "previous"])
+            full_clean(posting, exclude=["person", "account", "unit", "previous"])
             self.posting_checked = True
         # Accepted: move the in-memory state as occupancy.occupy would.
         account = state.row
-        account_before = dict(state.snap)
+        counters_before = state.counters
         crosses = account.occupied + 1 > account.approved
         account.occupied += 1
         state.total += 1
@@ -532,15 +425,13 @@ class _Plan:
                 "出N进一进人" if resource == IntakeResource.CREDIT else EXCESS_REASON
             )
             state.over_set = True
-        # audit.snapshot(account), without a model_to_dict per row
-        account_after = dict(
-            account_before,
-            occupied=account.occupied,
-            intake_credits=account.intake_credits,
-            over_since=audit.jsonable(account.over_since),
-            over_reason=account.over_reason,
+        # audit.snapshot(account)'s moved fields, without a snapshot per row
+        state.counters = (
+            account.occupied,
+            account.intake_credits,
+            audit._plain(account.over_since),
+            account.over_reason,
         )
-        state.snap = account_after
         self.persons[person.id_number] = person
         self.posted[person.id_number] = unit.name
         if new:
@@ -548,7 +439,7 @@ class _Plan:
         elif before is not None:
             self.updated_persons.append(person)
         self.taken.append(
-            _Taken(person, before, new, posting, state, account_before, account_after)
+            _Taken(person, before, new, posting, state, counters_before, state.counters)
         )
 
     # --- the writes ---------------------------------------------------------------------
@@ -556,45 +447,54 @@ class _Plan:
     def write(self, *, actor: Actor, doc_no: str, batch_id: str) -> None:
         if not self.taken:
             return
-        _insert(Person, self.new_persons)
-        _fetch_pks(Person, self.new_persons, "id_number", "id_number")
+        insert_rows(Person, self.new_persons)
+        fetch_pks(Person, self.new_persons, "id_number", "id_number")
         for person in self.updated_persons:
             person.save()
         for taken in self.taken:
             taken.posting.person = taken.person
         postings = [t.posting for t in self.taken]
-        _insert(Posting, postings)
-        _fetch_pks(Posting, postings, "person_id", "person_id", end_date__isnull=True)
+        insert_rows(Posting, postings)
+        fetch_pks(Posting, postings, "person_id", "person_id", end_date__isnull=True)
+        del postings
         ended = self._end_off_quota()
         self._move_counters()
-        events = []
-        channel_label = CHANNEL.label(Channel.INITIAL_LOAD)
-        for t in self.taken:
-            changes = []
-            if t.new or t.before is not None:
-                changes.append(
-                    audit.change(t.person, t.before, audit.snapshot(t.person))
-                )
-            changes.append(audit.change(t.posting, None, audit.snapshot(t.posting)))
-            changes.append(audit.change(t.state.row, t.account_before, t.account_after))
-            changes += ended.get(t.person.id_number, [])
-            flag = (
-                "（已过退休时间，已标记）" if t.posting.flagged_past_retirement else ""
-            )
-            events.append(
-                (
-                    changes,
-                    f"入编 {t.person.name} → {t.state.label}"
-                    f"（{channel_label}，{self.start_date}）{flag}",
-                )
-            )
         record_many(
             actor=actor,
             operation="person_enroll",
-            events=events,
+            events=self._events(ended),
             doc_no=doc_no,
             batch_id=batch_id,
         )
+
+    def _events(self, ended: dict[str, list[dict]]):
+        """Each accepted row's audit event (records, summary), made as the
+        chain consumes them; each row's objects are released once its event
+        is made, so the batch's events are never all in memory."""
+        channel_label = CHANNEL.label(Channel.INITIAL_LOAD)
+        person_label, posting_label = Person._meta.label, Posting._meta.label
+        taken, self.taken = self.taken, []
+        self.new_persons, self.updated_persons = [], []
+        self.persons.clear()
+        for index, t in enumerate(taken):
+            taken[index] = None  # type: ignore[call-overload]
+            person, posting = t.person, t.posting
+            changes = []
+            if t.new or t.before is not None:
+                changes.append(
+                    change(person_label, person.pk, t.before, audit.snapshot(person))
+                )
+            changes.append(
+                change(posting_label, posting.pk, None, audit.snapshot(posting))
+            )
+            changes.append(t.account_change())
+            changes += ended.get(person.id_number, [])
+            flag = "（已过退休时间，已标记）" if posting.flagged_past_retirement else ""
+            yield (
+                changes,
+                f"入编 {person.name} → {t.state.label}"
+                f"（{channel_label}，{self.start_date}）{flag}",
+            )
 
     def _end_off_quota(self) -> dict[str, list[dict]]:
         changes: dict[str, list[dict]] = defaultdict(list)
@@ -610,7 +510,7 @@ class _Plan:
                 )
         if to_save:
             OffQuotaStaff.objects.bulk_update(
-                to_save, ["end_date", "end_reason"], batch_size=_BATCH
+                to_save, ["end_date", "end_reason"], batch_size=BATCH
             )
         return changes
 
@@ -642,49 +542,3 @@ class _Plan:
                     f"{state.label}的计数已被其他操作改变，请重新导入",
                     field="account",
                 )
-
-
-def record_many(
-    *,
-    actor: Actor,
-    operation: str,
-    events: list[tuple[list[dict], str]],
-    doc_no: str = "",
-    batch_id: str = "",
-) -> list[AuditEvent]:
-    """Append many events (records, summary) in one go: core.audit.record's
-    chain, computed under one lock of the head, written with bulk_create.
-    Must be the last write of the caller's transaction, like audit.record."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("record_many must be called inside the service transaction")
-    if not events:
-        return []
-    key = audit_key()
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    seq, prev = head.seq, head.hash or audit.GENESIS
-    now, addr, alg = timezone.now(), client_addr(), audit._preferred_alg()
-    written = []
-    for records, summary in events:
-        seq += 1
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=now,
-            actor_id=actor.user_id,
-            actor_name=actor.name,
-            role=actor.role,
-            scope=actor.scope,
-            operation=operation,
-            doc_no=doc_no or "",
-            client_addr=addr,
-            batch_id=batch_id,
-            summary=summary[:300],
-            records=audit.jsonable(records),
-            hash_alg=alg,
-            prev_hash=prev,
-        )
-        event.hash = audit._digest(alg, key, prev, audit._canonical(event))
-        prev = event.hash
-        written.append(event)
-    _insert(AuditEvent, written)
-    AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
-    return written

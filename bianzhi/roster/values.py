@@ -16,6 +16,7 @@ Two kinds of tables:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -39,8 +40,19 @@ class Value:
 
 def normalise_text(text: Any) -> str:
     """Full-width to ASCII, no whitespace at all, ASCII case folded."""
-    folded = unicodedata.normalize("NFKC", str(text if text is not None else ""))
-    return re.sub(r"\s+", "", folded).casefold()
+    if type(text) is str:
+        return _normalise_str(text)
+    return _normalise(str(text if text is not None else ""))
+
+
+def _normalise(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+_SPACE = re.compile(r"\s+")
+# Pure, and a city's import normalises the same few hundred cells (汉族,
+# 中共党员, 大学本科 …) hundreds of thousands of times.
+_normalise_str = functools.lru_cache(maxsize=8192)(_normalise)
 
 
 class ValueTable:
