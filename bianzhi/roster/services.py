@@ -63,11 +63,19 @@ from .services_people import (
     secondment_record,
 )
 from .services_postings import person_enroll, person_release, person_transfer
+from .services_requests import (
+    field_change_decide,
+    field_change_request,
+    field_change_withdraw,
+)
 
 __all__ = [
     "PermitDecision",
     "appointment_end",
     "appointment_start",
+    "field_change_decide",
+    "field_change_request",
+    "field_change_withdraw",
     "offquota_add",
     "offquota_end",
     "permit_check",
