@@ -102,7 +102,19 @@ class Person(models.Model):
                 name="person_institution_staff_post_type",
             ),
         ]
-        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+        indexes = [
+            # By name (search, sorting) and name + birth date (the duplicate
+            # finder groups on both without a sort; roster/suspicious.py).
+            models.Index(
+                fields=["name", "certified_birth_date"], name="person_name_birth_idx"
+            ),
+            # Roster search (roster/search.py): age bands are birth-date ranges;
+            # the value filters read their index up to the count cap.
+            models.Index(fields=["certified_birth_date"], name="person_birth_idx"),
+            models.Index(fields=["education"], name="person_education_idx"),
+            models.Index(fields=["rank"], name="person_rank_idx"),
+            models.Index(fields=["identity"], name="person_identity_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -214,6 +226,8 @@ class Posting(models.Model):
             models.Index(fields=["unit", "start_date"], name="posting_unit_start"),
             models.Index(fields=["person", "start_date"], name="posting_person_start"),
             models.Index(fields=["end_date", "end_reason"], name="posting_end_reason"),
+            # Roster search: entry year, and sorting by 进入本单位时间.
+            models.Index(fields=["entered_unit_on"], name="posting_entered_idx"),
         ]
 
     def __str__(self) -> str:
@@ -413,3 +427,90 @@ class RetirementException(models.Model):
                 name="retirementexception_dates_ordered",
             ),
         ]
+
+
+class LockedField(models.TextChoices):
+    """The locked person fields a unit may ask the office to change (DOMAIN §3.4)."""
+
+    NAME = "name", "姓名"
+    ID_NUMBER = "id_number", "公民身份号码"
+    IDENTITY = "identity", "人员身份"
+    # new_value is the date; extra["certified_basis"] carries the basis.
+    CERTIFIED_BIRTH_DATE = "certified_birth_date", "认定出生日期"
+    WORK_START_DATE = "work_start_date", "参加工作时间"
+    # The occupied account: an in-unit transfer with every intake check.
+    ACCOUNT = "account", "占用编制"
+
+
+class FieldChangeStatus(models.TextChoices):
+    PENDING = "pending", "待审核"  # waiting for the office
+    APPROVED = "approved", "已批准"  # applied to the roster in the same transaction
+    REFUSED = "refused", "已驳回"  # the office refused, with a note
+    WITHDRAWN = "withdrawn", "已撤回"  # the requester took it back before a decision
+
+
+class FieldChangeRequest(models.Model):
+    """信息变更申请: a unit's request to change one locked field of a person.
+
+    Only the office decides; approval applies the change through the
+    locked-field service (or the in-unit transfer for `account`), so every rule
+    is checked again at decision time. Actor ids/names are copied, not foreign
+    keys, like the audit log: the record must survive user changes.
+    """
+
+    person = models.ForeignKey(
+        Person, models.PROTECT, related_name="field_change_requests"
+    )
+    # The unit whose HR asked (the person's unit at request time).
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="field_change_requests")
+    field = models.CharField("变更项目", max_length=24, choices=LockedField.choices)
+    old_value = models.CharField("原值", max_length=200, blank=True)
+    # For `account`: the target QuotaAccount id.
+    new_value = models.CharField("申请值", max_length=200)
+    # e.g. {"certified_basis": "..."} or {"doc_no": "..."}.
+    extra = models.JSONField("附加信息", default=dict, blank=True)
+    reason = models.TextField("申请理由")
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=FieldChangeStatus.choices,
+        default=FieldChangeStatus.PENDING,
+    )
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    requested_by_name = models.CharField("申请人", max_length=150, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_by_name = models.CharField("审核人", max_length=150, blank=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "信息变更申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "field"],
+                condition=Q(status="pending"),
+                name="fieldchangerequest_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FieldChangeStatus.values),
+                name="fieldchangerequest_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(field__in=LockedField.values),
+                name="fieldchangerequest_field_valid",
+            ),
+            # A refusal always carries the office's note.
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(decision_note=""),
+                name="fieldchangerequest_refusal_has_note",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="fieldchange_unit_status"),
+            models.Index(fields=["status", "requested_at"], name="fieldchange_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.field} {self.status}"
