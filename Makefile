@@ -21,9 +21,12 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/bianzhi setup
 	$(BIN)/bianzhi demo --if-empty --persons $(DEMO_PERSONS)
-	@# The worker loop: scheduled movements and expiries (`bianzhi daily`) every hour.
-	@(while true; do $(BIN)/bianzhi daily >> var/daily.log 2>&1; sleep 3600; done) & \
-	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	@# Background work next to the server, stopped with it: the task worker
+	@# (imports, big exports; django-tasks database backend) and the hourly
+	@# `bianzhi daily` loop (scheduled movements, expiries, abandoned imports).
+	@$(BIN)/bianzhi db_worker --no-reload >> var/worker.log 2>&1 & worker=$$!; \
+	(while true; do $(BIN)/bianzhi daily >> var/daily.log 2>&1; sleep 3600; done) & daily=$$!; \
+	trap 'kill $$worker $$daily 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/bianzhi runserver $(HOST):$(PORT)
 
 # Every step runs even when an earlier one fails (one run shows all problems);

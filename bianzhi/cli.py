@@ -14,6 +14,8 @@ ALIASES = {
     "check": "bianzhi_check",
     "django-check": "check",
     "audit": "bianzhi_audit",
+    "import": "import_data",  # a module may not be named after the keyword
+    "verify-document": "verify_document",
 }
 
 

@@ -18,6 +18,8 @@ from bianzhi.core.errors import ApplicationError
 DOMAIN_DAILY = [
     ("bianzhi.orgs.daily", "机构"),
     ("bianzhi.quota.daily", "编制"),
+    ("bianzhi.exchange.daily", "数据交换"),
+    ("bianzhi.approvals.daily", "审批"),
 ]
 
 
