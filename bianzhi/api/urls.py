@@ -80,6 +80,11 @@ urlpatterns = [
     # roster (实名制)
     path("persons/<str:pk>/", roster.PersonDetailView.as_view(), name="api-person"),
     path(
+        "persons/<str:pk>/reveal-id/",
+        roster.RevealIdView.as_view(),
+        name="api-person-reveal-id",
+    ),
+    path(
         "persons/<str:pk>/transfer/",
         roster.TransferView.as_view(),
         name="api-person-transfer",
@@ -119,5 +124,24 @@ urlpatterns = [
         "offquota/<str:pk>/end/",
         roster.OffQuotaEndView.as_view(),
         name="api-offquota-end",
+    ),
+]
+
+# 审批 (approvals engine): lists, one request, actions
+from . import approvals_views as approvals  # noqa: E402
+
+urlpatterns += [
+    path("approvals/inbox/", approvals.InboxView.as_view(), name="api-approvals-inbox"),
+    path("approvals/mine/", approvals.MineView.as_view(), name="api-approvals-mine"),
+    path(
+        "approvals/completed/",
+        approvals.CompletedView.as_view(),
+        name="api-approvals-completed",
+    ),
+    path("approvals/<int:pk>/", approvals.DetailView.as_view(), name="api-approval"),
+    path(
+        "approvals/<int:pk>/<slug:action>/",
+        approvals.ActionView.as_view(),
+        name="api-approval-action",
     ),
 ]

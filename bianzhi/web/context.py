@@ -52,11 +52,53 @@ def build_navigation(request: HttpRequest) -> list[dict]:
         )
     roster_items: list[dict] = []
     # nav:portal (unit_hr: 本单位)
+    if has_permission(user, Permission.REQUEST_FIELD_CHANGE):
+        roster_items.append(_item(_("本单位"), "web:portal", path, "/portal/"))
     # nav:search (roster search, duplicates)
+    if any(
+        a.role in (Role.OFFICE_ADMIN, Role.OFFICE_LEADER, Role.INSPECTOR)
+        for a in assignments(user)
+    ):
+        roster_items.append(
+            _item(_("人员查询"), "web:roster_search", path, "/roster/search/")
+        )
+        roster_items.append(
+            _item(_("疑似问题"), "web:roster_suspicious", path, "/roster/suspicious/")
+        )
     # nav:requests (field-change requests)
+    if has_permission(user, Permission.DECIDE_FIELD_CHANGE):
+        roster_items.append(
+            _item(_("信息变更审核"), "web:requests", path, "/requests/")
+        )
     # nav:exchange (imports, exports)
+    if has_permission(user, Permission.IMPORT_DATA):
+        roster_items.append(_item(_("数据导入"), "web:imports", path, "/imports/"))
+    if has_permission(user, Permission.EXPORT_DATA):
+        roster_items.append(_item(_("数据导出"), "web:exports", path, "/exports/"))
     if roster_items:
         sections.append({"label": _("实名制"), "items": roster_items})
+    # nav:approvals (审批: inbox, its count filled in by the top-bar badge)
+    from django.utils.html import format_html
+
+    from bianzhi.web.context_approvals import roles as approval_roles
+
+    approvals = approval_roles(request)
+    if approvals is not None:
+        items = []
+        if approvals["reviewer"]:
+            waiting = _item(_("待办"), "web:approvals_inbox", path)
+            waiting["active"] = path == waiting["url"] or (
+                path.startswith(waiting["url"]) and path.split("/")[2].isdigit()
+            )
+            waiting["label"] = format_html(
+                '{}<span id="approvals-nav-count"></span>', _("待办")
+            )
+            items.append(waiting)
+        if approvals["submitter"]:
+            items.append(_item(_("我的申请"), "web:approvals_mine", path))
+        if approvals["reviewer"]:
+            items.append(_item(_("已办"), "web:approvals_completed", path))
+        sections.append({"label": _("审批"), "items": items})
     if can_manage(user):
         sections.append(
             {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_exchange, urls_portal, urls_roster
+from . import urls_approvals, urls_documents, urls_exchange, urls_portal, urls_roster
 from .views import (
     audit,
     auth,
@@ -43,3 +43,5 @@ urlpatterns = [
 # duplicates and field-change requests; imports/exports; the unit portal.
 urlpatterns += urls_roster.urlpatterns + urls_exchange.urlpatterns
 urlpatterns += urls_portal.urlpatterns
+urlpatterns += urls_documents.urlpatterns
+urlpatterns += urls_approvals.urlpatterns

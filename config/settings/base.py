@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "bianzhi.core",
+    "bianzhi.approvals",
     "bianzhi.orgs",
     "bianzhi.quota",
     "bianzhi.roster",
     "bianzhi.matters",
     "bianzhi.exchange",
+    "bianzhi.documents",
     "bianzhi.accounts",
     "bianzhi.web",
     "bianzhi.api",
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bianzhi.web.context.navigation",
+                "bianzhi.web.context_approvals.approvals_badge",
             ],
         },
     }
@@ -172,3 +175,54 @@ MEDIA_ROOT = VAR_DIR / "media"
 UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Privacy (issue 4 §5): no log line carries a whole 公民身份号码. The mask filter
+# (bianzhi.core.logfilter) sits on every handler, and Django's own loggers are
+# re-pointed at masked handlers (their defaults in django.utils.log would bypass
+# it); same behaviour otherwise: Django's INFO lines in DEBUG only, warnings and
+# errors through the root console. AdminEmailHandler is deliberately not
+# configured: its report carries the request's data, which no filter can mask.
+LOGGING["filters"] = {
+    "mask_id_numbers": {"()": "bianzhi.core.logfilter.IdNumberMaskFilter"},
+    "require_debug_true": {"()": "django.utils.log.RequireDebugTrue"},
+}
+LOGGING["formatters"] = {
+    "django.server": {
+        "()": "django.utils.log.ServerFormatter",
+        "format": "[{server_time}] {message}",
+        "style": "{",
+    }
+}
+LOGGING["handlers"] = {
+    "console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]},
+    "django_console": {
+        "class": "logging.StreamHandler",
+        "level": "INFO",
+        "filters": ["require_debug_true", "mask_id_numbers"],
+    },
+    "django.server": {
+        "class": "logging.StreamHandler",
+        "level": "INFO",
+        "formatter": "django.server",
+        "filters": ["mask_id_numbers"],
+    },
+}
+LOGGING["loggers"] = {
+    "django": {"handlers": ["django_console"], "level": "INFO"},
+    "django.server": {
+        "handlers": ["django.server"],
+        "level": "INFO",
+        "propagate": False,
+    },
+}
+
+# Documents (DOMAIN §4): the address printed in QR codes and the signer
+# (default: PAdES with the office certificate made by `bianzhi setup`).
+DOCUMENT_VERIFY_BASE_URL = os.environ.get("BIANZHI_PUBLIC_URL", "")
+DOCUMENT_SIGNER = "bianzhi.documents.signing.PadesSigner"
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+# The roster's permit hook (DOMAIN §3.4, quota-use permits): built and tested
+# (roster/permit_hook.py), switched on once the demo data and the enrollment
+# filing workflow issue permits for the channels that need one.
+ROSTER_PERMITS_REQUIRED = False

@@ -1,0 +1,175 @@
+"""审批 over REST: inbox, my requests, completed, one request with its history,
+and every action (submit / approve / return / reject / withdraw / opinion).
+
+Same roles and scoping as the web pages: the user's assignment is chosen by
+accounts.approval_actors and the engine services decide (404 out of scope,
+409 out of turn, 403 wrong role; nothing changed). A repeated submit with the
+same idempotency_key answers with the request unchanged.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bianzhi.accounts import approval_actors as actors
+from bianzhi.approvals import engine, selectors
+from bianzhi.approvals.models import JointReview, Request
+from bianzhi.core.errors import ApplicationError, ErrorCode
+
+from . import outputs
+
+TAGS = ["approvals"]
+KIND = OpenApiParameter("kind", str, description="事项类型")
+OVERDUE = OpenApiParameter("overdue", bool, description="仅看超期")
+
+
+def request_data(r: Request) -> dict:
+    return {
+        "id": r.pk,
+        "serial": r.serial,
+        "kind": r.kind,
+        "kind_label": engine.kind_spec(r.kind).label
+        if engine.is_registered(r.kind)
+        else r.kind,
+        "title": r.title,
+        "unit_id": r.unit_id,
+        "region_code": r.region_code,
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "current_step": r.current_step,
+        "current_step_label": engine.step_label(r.kind, r.current_step)
+        if r.current_step
+        else "",
+        "current_role": r.current_role,
+        "due_on": r.due_on,
+        "overdue": bool(r.due_on and r.due_on < timezone.localdate()),
+        "round": r.round,
+        "submitted_at": r.submitted_at,
+        "decided_at": r.decided_at,
+        "created_by_name": r.created_by_name,
+    }
+
+
+class _ListView(GenericAPIView):
+    def rows(self, request):
+        raise NotImplementedError
+
+    @extend_schema(
+        parameters=[KIND, OVERDUE],
+        responses={200: OpenApiTypes.OBJECT, **outputs.ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request):
+        if not actors.takes_part(request.user):
+            raise ApplicationError(ErrorCode.ROLE_FORBIDDEN)
+        qs = self.rows(request)
+        if request.query_params.get("kind"):
+            qs = qs.filter(kind=request.query_params["kind"])
+        if request.query_params.get("overdue") in ("1", "true"):
+            qs = qs.filter(due_on__lt=timezone.localdate())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response([request_data(r) for r in page])
+
+
+class InboxView(_ListView):
+    """待办: requests waiting for me."""
+
+    def rows(self, request):
+        return actors.inbox(request.user)
+
+
+class MineView(_ListView):
+    """我的申请."""
+
+    def rows(self, request):
+        return actors.my_requests(request.user)
+
+
+class CompletedView(_ListView):
+    """已办: requests I decided."""
+
+    def rows(self, request):
+        return actors.completed(request.user)
+
+
+def detail_data(user, r: Request, seen_by) -> dict:
+    data = request_data(r)
+    data["payload"] = r.payload
+    data["numbers"] = [
+        {"label": n.label, "value": n.value, "url": n.url}
+        for n in engine.live_numbers(r)
+    ]
+    data["stages"] = [
+        {
+            "round": s.round,
+            "step": s.step,
+            "step_label": engine.step_label(r.kind, s.step),
+            "role": s.role,
+            "started_on": s.started_on,
+            "due_on": s.due_on,
+            "completed_on": s.completed_on,
+            "overdue": s.is_overdue,
+        }
+        for s in selectors.request_stages(r)
+    ]
+    data["history"] = [
+        {
+            "at": h.at,
+            "round": h.round,
+            "step": h.step,
+            "step_label": h.step_label,
+            "action": h.action,
+            "action_label": h.action_label,
+            "actor_name": h.actor_name,
+            "actor_role": h.actor_role,
+            "comment": h.comment,
+            "data": h.data,
+        }
+        for h in selectors.request_history(r)
+    ]
+    data["opinions"] = [
+        {
+            "department": j.department,
+            "opinion": j.opinion,
+            "opinion_label": j.get_opinion_display(),
+            "comment": j.comment,
+            "actor_name": j.actor_name,
+            "decided_at": j.decided_at,
+        }
+        for j in JointReview.objects.filter(request=r).order_by("id")
+    ]
+    data["actions"] = actors.available_actions(user, r, seen_by)
+    return data
+
+
+class DetailView(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **outputs.ERRORS},
+        tags=TAGS,
+        summary="审批事项详情（含办理记录）",
+    )
+    def get(self, request, pk):
+        r, seen_by = actors.visible_request(request.user, pk)
+        return Response(detail_data(request.user, r, seen_by))
+
+
+class ActionView(APIView):
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 409: outputs.ErrorOut, **outputs.ERRORS},
+        tags=TAGS,
+        summary="办理：submit / approve / return / reject / withdraw / opinion",
+        description="请求体：step（办理的环节）、comment、opinion（agree/disagree/"
+        "conditional）、department、idempotency_key（提交时防重复）。",
+    )
+    def post(self, request, pk, action):
+        r, _ = actors.visible_request(request.user, pk)
+        body = request.data if hasattr(request.data, "get") else {}
+        r = actors.perform(request.user, r, action, body)
+        r, seen_by = actors.visible_request(request.user, r.pk)
+        return Response(detail_data(request.user, r, seen_by))
