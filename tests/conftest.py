@@ -24,8 +24,10 @@ def _keys():
     from django.conf import settings
 
     from bianzhi.core.keys import ensure_keys
+    from bianzhi.documents.keys import ensure_office_certificate
 
     ensure_keys()
+    ensure_office_certificate()
     # WhiteNoise warns on every request when STATIC_ROOT does not exist.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 

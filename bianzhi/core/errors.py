@@ -56,6 +56,8 @@ class ErrorCode(StrEnum):
     USCC_TAKEN = "USCC_TAKEN"
     FIELD_REQUIRED = "FIELD_REQUIRED"
     CAP_BELOW_USE = "CAP_BELOW_USE"
+    DUPLICATE_ROW = "DUPLICATE_ROW"
+    ATTACHMENT_TYPE_NOT_ALLOWED = "ATTACHMENT_TYPE_NOT_ALLOWED"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -104,6 +106,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.USCC_TAKEN: "统一社会信用代码已被其他单位使用",
     ErrorCode.FIELD_REQUIRED: "必填项不能为空",
     ErrorCode.CAP_BELOW_USE: "核定数低于现有数量",
+    ErrorCode.DUPLICATE_ROW: "文件中有重复的行",
+    ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: "附件类型不允许",
 }
 
 # HTTP status each code maps to in web and API answers.

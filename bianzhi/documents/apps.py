@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "bianzhi.documents"
+    label = "documents"
+    verbose_name = "文书"
+
+    def ready(self) -> None:
+        # The quota-use approval also issues the signed permit notice in the
+        # same transaction; documents sits above quota, so it wraps the effect.
+        from .effects import register
+
+        register()
