@@ -5,3 +5,9 @@ class QuotaConfig(AppConfig):
     name = "bianzhi.quota"
     label = "quota"
     verbose_name = "编制"
+
+    def ready(self) -> None:
+        # The plan and quota-use workflows (approvals engine registry).
+        from .kinds import register
+
+        register()

@@ -281,3 +281,115 @@ class LeaderPostQuota(models.Model):
                 name="leaderpostquota_one_version_per_date",
             ),
         ]
+
+
+# --- recruitment plans and quota-use permits (DOMAIN §4 items 1–2) -------------------
+
+
+class RecruitmentPlan(models.Model):
+    """年度用编进人计划: a unit's approved intake for a year. Its lines reserve
+    vacancies (QuotaAccount.reserved) until permits convert them."""
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", "已批准"
+        CANCELLED = "cancelled", "已撤销"
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="recruitment_plans")
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPROVED
+    )
+    request_id = models.BigIntegerField("审批事项", unique=True)
+    approved_on = models.DateField("批准日期")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "unit_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年用编进人计划（{self.unit_id}）"
+
+
+class PlanLine(models.Model):
+    """One account × channel of a plan. `reserved` is what the line still holds
+    in the account; permits take from it (converted) rather than reserving again.
+    A line of an over-quota account planned against intake credits holds none."""
+
+    plan = models.ForeignKey(RecruitmentPlan, models.CASCADE, related_name="lines")
+    account = models.ForeignKey(QuotaAccount, models.PROTECT, related_name="plan_lines")
+    channel = models.CharField("进入方式", max_length=30)
+    count = models.PositiveIntegerField("计划数")
+    reserved = models.PositiveIntegerField("尚预留数", default=0)
+    converted = models.PositiveIntegerField("已转核准数", default=0)
+    by_credit = models.BooleanField("以进人额度计划", default=False)
+
+    class Meta:
+        ordering = ["plan_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved__lte=models.F("count")),
+                name="planline_reserved_le_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(converted__lte=models.F("count")),
+                name="planline_converted_le_count",
+            ),
+        ]
+
+
+class Permit(models.Model):
+    """用编核准: `count` intakes into one account through one channel until
+    valid_until. While active it holds count − used in the account's
+    `reserved` counter; each intake converts one (occupied +1, reserved −1)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        EXPIRED = "expired", "已过期"
+        EXHAUSTED = "exhausted", "已用完"
+        CANCELLED = "cancelled", "已撤销"
+
+    number = models.CharField("核准编号", max_length=60, unique=True)
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="permits")
+    account = models.ForeignKey(QuotaAccount, models.PROTECT, related_name="permits")
+    channel = models.CharField("进入方式", max_length=30)
+    count = models.PositiveIntegerField("核准数")
+    used = models.PositiveIntegerField("已使用", default=0)
+    valid_from = models.DateField("有效期起")
+    valid_until = models.DateField("有效期至")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    plan_line = models.ForeignKey(
+        PlanLine, models.PROTECT, null=True, blank=True, related_name="permits"
+    )
+    converted = models.PositiveIntegerField("由计划转入数", default=0)
+    request_id = models.BigIntegerField("审批事项", unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "pk"]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="permit_unit_status"),
+            models.Index(fields=["status", "valid_until"], name="permit_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used__lte=models.F("count")), name="permit_used_le_count"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="permit_count_pos"),
+            models.CheckConstraint(
+                condition=Q(converted__lte=models.F("count")),
+                name="permit_converted_le_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="permit_validity_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def remaining(self) -> int:
+        return self.count - self.used

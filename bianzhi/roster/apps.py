@@ -11,3 +11,6 @@ class RosterConfig(AppConfig):
         from .selectors import register_providers
 
         register_providers()
+        from .permit_hook import register as register_permit_hook
+
+        register_permit_hook()  # the permit check of intakes (issue 5)

@@ -1,0 +1,63 @@
+"""The roster's permit hook, switched on (DOMAIN §3.4, issue 5).
+
+An intake through a channel that needs a permit (VALUES.md; take_post calls
+the hook only for those — the initial load needs none) must name or find an
+active, unexpired permit of the same unit, account (category × funding) and
+channel with a count left; it consumes one with quota.permits.permit_use in
+the enrollment's transaction, and the intake converts the permit's
+reservation into the posting (PermitDecision.converts_reservation).
+
+settings.ROSTER_PERMITS_REQUIRED switches the check (absent: off, until the
+lead turns it on in base settings and the older tests that enroll through
+permit channels pass a permit). Installed by RosterConfig.ready(), which
+also gives the quota kinds the channel → partner department table.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from bianzhi.core.errors import ApplicationError, ErrorCode
+from bianzhi.quota import kinds as quota_kinds
+from bianzhi.quota.models import QuotaAccount
+from bianzhi.quota.permits import permit_use, usable_permit
+
+from .services_common import PermitDecision, set_permit_hook
+from .values import joint_review_department
+
+
+def permits_required() -> bool:
+    return bool(getattr(settings, "ROSTER_PERMITS_REQUIRED", False))
+
+
+def permit_hook(*, channel, unit, category, funding, permit, start_date):
+    if not permits_required():
+        return None
+    today = timezone.localdate()
+    account = QuotaAccount.objects.filter(
+        unit_id=unit.pk, category_id=category.pk, funding=funding
+    ).first()
+    found = None
+    if account is not None:
+        found = usable_permit(
+            unit_id=unit.pk,
+            account_id=account.pk,
+            channel=channel,
+            today=today,
+            ref=permit,
+        )
+    if found is None:
+        named = f"（{permit}）" if permit else ""
+        raise ApplicationError(
+            ErrorCode.PERMIT_REQUIRED,
+            f"{unit.name}无与编制类型、经费形式和进入方式相符的有效用编核准{named}",
+            field="permit",
+        )
+    change = permit_use(permit=found, count=1, today=today)
+    return PermitDecision(converts_reservation=True, changes=[change], ref=found.number)
+
+
+def register() -> None:
+    set_permit_hook(permit_hook)
+    quota_kinds.set_channel_rules(joint_review_department)
