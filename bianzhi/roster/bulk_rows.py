@@ -16,8 +16,8 @@ from . import rules
 from .models import Person
 from .services_common import (
     FREE_FIELDS,
-    LOCKED_FIELDS,
     PersonInput,
+    check_locked_fields_agree,
     check_post_type,
     optional_date,
     parse_funding,
@@ -106,17 +106,7 @@ def parse_row(index: int, row: dict, *, start_date, today, cats) -> ParsedRow:
 def updated_person(person: Person, data: PersonInput) -> Person:
     """services_intake.upsert_person on an existing, unposted person (a copy)."""
     fields = data.fields
-    for key in sorted(LOCKED_FIELDS - {"id_number", "identity"}):
-        given = key in data.given or (
-            key == "certified_birth_date" and "birth_date" in data.given
-        )
-        if given and getattr(person, key) != fields[key]:
-            raise ApplicationError(
-                ErrorCode.VALUE_INVALID,
-                f"与已登记的{Person._meta.get_field(key).verbose_name}"
-                f"「{getattr(person, key)}」不一致；锁定字段须由编办办理变更",
-                field="birth_date" if key == "certified_birth_date" else key,
-            )
+    check_locked_fields_agree(person, data)
     copy = Person(
         **{f.attname: getattr(person, f.attname) for f in Person._meta.fields}
     )

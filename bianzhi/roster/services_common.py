@@ -472,3 +472,21 @@ def check_intake_history(account: QuotaAccount, start: dt.date, today: dt.date) 
                     "occupied": occupied,
                 },
             )
+
+
+def check_locked_fields_agree(person: Person, data: PersonInput) -> None:
+    """An enrollment of someone already registered may not change a locked
+    field on the way (DOMAIN §3.4): that is the office's locked-field change.
+    Shared by the single and the bulk path so both refuse alike."""
+    fields = data.fields
+    for key in sorted(LOCKED_FIELDS - {"id_number", "identity"}):
+        given = key in data.given or (
+            key == "certified_birth_date" and "birth_date" in data.given
+        )
+        if given and getattr(person, key) != fields[key]:
+            raise ApplicationError(
+                ErrorCode.VALUE_INVALID,
+                f"与已登记的{Person._meta.get_field(key).verbose_name}"
+                f"「{getattr(person, key)}」不一致；锁定字段须由编办办理变更",
+                field="birth_date" if key == "certified_birth_date" else key,
+            )

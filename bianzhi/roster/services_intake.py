@@ -27,10 +27,10 @@ from .models import (
 )
 from .services_common import (
     FREE_FIELDS,
-    LOCKED_FIELDS,
     PermitDecision,
     PersonInput,
     check_intake_history,
+    check_locked_fields_agree,
     check_post_type,
     require_active,
     run_permit_hook,
@@ -345,17 +345,7 @@ def upsert_person(
             params={"unit": posted.unit.name},
         )
     before = audit.snapshot(person)
-    for key in sorted(LOCKED_FIELDS - {"id_number", "identity"}):
-        given = key in data.given or (
-            key == "certified_birth_date" and "birth_date" in data.given
-        )
-        if given and getattr(person, key) != fields[key]:
-            raise ApplicationError(
-                ErrorCode.VALUE_INVALID,
-                f"与已登记的{Person._meta.get_field(key).verbose_name}"
-                f"「{getattr(person, key)}」不一致；锁定字段须由编办办理变更",
-                field="birth_date" if key == "certified_birth_date" else key,
-            )
+    check_locked_fields_agree(person, data)
     person.identity = fields["identity"]
     for key in FREE_FIELDS:
         if key in data.given:
