@@ -127,9 +127,9 @@ def _change_id_number(person: Person, value) -> None:
     )
 
 
-def _change_identity(person: Person, value) -> None:
-    identity = resolve(IDENTITY, value, field="value")
-    posting = selectors.active_posting(person)
+def check_identity_change(identity: str, posting, post_type: str) -> None:
+    """A new identity must fit the occupied account and the post type (also
+    checked when unit HR asks for the change, services_requests)."""
     if posting is not None:
         category = posting.account.category
         rules.identity_fits_category(
@@ -140,7 +140,12 @@ def _change_identity(person: Person, value) -> None:
             posting.unit.civil_service_managed,
             category_name=category.name,
         )
-    check_post_type(identity, person.post_type)
+    check_post_type(identity, post_type)
+
+
+def _change_identity(person: Person, value) -> None:
+    identity = resolve(IDENTITY, value, field="value")
+    check_identity_change(identity, selectors.active_posting(person), person.post_type)
     person.identity = identity
     try:
         rules.rank_fits(identity, person.post_type, person.rank)

@@ -58,7 +58,6 @@ from .models import (
     Posting,
 )
 from .services_common import (
-    check_post_type,
     check_work_start,
     clean_doc_no,
     lock_person,
@@ -68,7 +67,7 @@ from .services_common import (
     require_unit_writer,
     today_or_default,
 )
-from .services_people import person_change_locked_field
+from .services_people import check_identity_change, person_change_locked_field
 from .services_postings import person_transfer
 from .values import GENDER, IDENTITY, resolve
 
@@ -220,16 +219,7 @@ def _new_value(
             return person.id_number, parsed.number
         if field == LockedField.IDENTITY:
             identity = resolve(IDENTITY, value, field="new_value")
-            category = posting.account.category
-            rules.identity_fits_category(
-                identity,
-                category.code,
-                category.accepted_identities,
-                posting.unit.kind,
-                posting.unit.civil_service_managed,
-                category_name=category.name,
-            )
-            check_post_type(identity, person.post_type)
+            check_identity_change(identity, posting, person.post_type)
             return person.identity, identity
         if field == LockedField.CERTIFIED_BIRTH_DATE:
             day = parse_date(value, field="new_value")
