@@ -368,6 +368,8 @@ def _report_row(
     if exc.code == ErrorCode.PERSON_ALREADY_POSTED:
         unit = (exc.params or {}).get("unit")
         if unit and unit == unit_name:
-            problem += "（已在本单位在编，疑为重复导入）"
+            # The code's label says "another unit"; here it is the same one.
+            problem = problem.replace("已在其他单位在编", "已在本单位在编")
+            problem += "（疑为重复导入）"
     value = raw[REPORT_KEYS.index(key)] if key in REPORT_KEYS else None
     ctx.add(line, key, value, problem, exc.code)
