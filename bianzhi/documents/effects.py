@@ -1,4 +1,5 @@
-"""Documents issued by approval effects (issue 5): the permit PDF.
+"""Documents issued by approval effects (issue 5): the permit PDF and the
+stop-pay notice of a release filing (at the end of this module).
 
 Layering: quota (below) registers the quota_use effect permits.permit_issue;
 documents (above quota) cannot be imported by it. The engine keeps ONE
@@ -25,15 +26,19 @@ import datetime as dt
 
 from bianzhi.approvals import engine
 from bianzhi.core.actor import Actor
+from bianzhi.core.codes import mask_id_number
+from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Unit
 from bianzhi.quota import permits
 from bianzhi.quota.kinds import QUOTA_USE
 from bianzhi.quota.models import Funding, Permit
-from bianzhi.roster.values import Channel
+from bianzhi.roster import kinds as roster_kinds
+from bianzhi.roster.models import Posting
+from bianzhi.roster.values import RELEASE_REASON, Channel
 
 from .contexts import _accounts
 from .kinds import ACCOUNT_ROW
-from .models import Document
+from .models import Attachment, Document
 from .services import document_issue
 
 
@@ -86,10 +91,97 @@ def permit_document(permit: Permit) -> Document | None:
     )
 
 
+# --- release filing → stop-pay notice (停发工资通知) ------------------------------
+#
+# Same shape as the permit: the roster's release effect first (the posting
+# ends, the counter drops), then the signed notice for finance in the same
+# transaction. The roster (below) cannot import documents, so the wrapper
+# lives here and replaces the plain effect at startup.
+
+
+def stop_pay_context(posting: Posting, request) -> dict:
+    unit = posting.unit
+    account = posting.account
+    context = {
+        "filing_no": request.serial or str(request.pk),
+        # Wages are paid by the finance bureau of the unit's region.
+        "recipient": f"{unit.region.name}财政局",
+        "unit_name": unit.name,
+        "stop_from": posting.end_date,
+        "persons": [
+            {
+                # The notice travels outside the office: never the full number.
+                "name": posting.person.name,
+                "id_number": mask_id_number(posting.person.id_number),
+                "category": account.category.name,
+                "released_on": posting.end_date,
+                "reason": RELEASE_REASON.label(posting.end_reason),
+            }
+        ],
+        "copy_to": unit.name,
+    }
+    if posting.late_release:
+        context["remarks"] = "逾期出编备案（出编日期后超过10个工作日）"
+    return context
+
+
+def release_with_stop_pay(request, actor: Actor, today: dt.date) -> list[dict]:
+    posting = roster_kinds.current_posting(request)
+    changes = roster_kinds.apply_release(request, actor, today)
+    posting = Posting.objects.select_related(
+        "person", "account__category", "unit__region"
+    ).get(pk=posting.pk)
+    document_issue(
+        actor=actor,
+        kind="stop_pay_notice",
+        subject_type=roster_kinds.RELEASE_FILING,
+        subject_id=request.pk,
+        context=stop_pay_context(posting, request),
+        unit=posting.unit,
+        issued_on=today,
+    )
+    return changes
+
+
+def stop_pay_document(request) -> Document | None:
+    return (
+        Document.objects.filter(
+            subject_type=roster_kinds.RELEASE_FILING, subject_id=request.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def check_proof_attachments(request, actor: Actor, today: dt.date) -> None:
+    """Submit-time: the proofs named are uploaded files of this request or of
+    the submitter (attachments belong to this app, above the roster)."""
+    ids = request.payload.get("proof_attachment_ids") or []
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise ApplicationError(
+            ErrorCode.VALUE_INVALID,
+            "出编证明附件编号格式不正确",
+            field="proof_attachment_ids",
+        )
+    found = {
+        a.pk
+        for a in Attachment.objects.filter(pk__in=ids)
+        if a.uploaded_by_id == actor.user_id
+        or (a.owner_type == "approval_request" and a.owner_id == request.pk)
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ApplicationError(
+            ErrorCode.VALUE_INVALID,
+            f"出编证明附件不存在：{'、'.join(map(str, missing))}",
+            field="proof_attachment_ids",
+        )
+
+
 def register() -> None:
     engine.register_effect(QUOTA_USE, permit_issue_with_document)
+    engine.register_effect(roster_kinds.RELEASE_FILING, release_with_stop_pay)
+    engine.register_validator(roster_kinds.RELEASE_FILING, check_proof_attachments)
 
-
-def unregister() -> None:
-    """Back to the plain quota effect (tests)."""
-    engine.register_effect(QUOTA_USE, permits.permit_issue)

@@ -14,3 +14,6 @@ class RosterConfig(AppConfig):
         from .permit_hook import register as register_permit_hook
 
         register_permit_hook()  # the permit check of intakes (issue 5)
+        from .kinds import register as register_kinds
+
+        register_kinds()  # the release filing (出编备案) workflow
