@@ -19,7 +19,7 @@ from bianzhi.orgs import services as orgs
 from bianzhi.orgs.models import Unit
 from bianzhi.quota import occupancy
 from bianzhi.quota import services as quota
-from bianzhi.roster import checks, services
+from bianzhi.roster import checks, services, services_common
 from bianzhi.roster.models import OffQuotaStaff, Person, Posting
 
 from .conftest import make_id
@@ -448,6 +448,9 @@ def test_permit_hook(units):
             raise ApplicationError(E.PERMIT_REQUIRED, field="permit")
         return services.PermitDecision(converts_reservation=True, ref=f"核准-{permit}")
 
+    # Put back whatever hook the apps installed (roster.permit_hook), not the
+    # accept-everything default: later tests in this process rely on it.
+    installed = services_common._permit_hook
     services.set_permit_hook(hook)
     try:
         with refused(E.PERMIT_REQUIRED):
@@ -471,7 +474,7 @@ def test_permit_hook(units):
         acc = account(bureau)
         assert (acc.occupied, acc.reserved) == (3, 0)
     finally:
-        services.set_permit_hook(None)
+        services.set_permit_hook(installed)
     assert calls == ["exam_recruitment", "exam_recruitment"]
     enroll(bureau, person_data(5))  # default hook again: accepts
 
