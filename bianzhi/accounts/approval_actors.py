@@ -237,11 +237,11 @@ def available_actions(user, request: Request, seen_by: list[Actor]) -> list[str]
 
 
 def payload_rows(request: Request) -> list[tuple[str, str]]:
-    """The payload as (label, value). KindSpec has no label hook yet; a kind
-    may add `payload_labels` ({key: label}) and it is used when present."""
+    """The payload as (label, value), labelled by the kind's payload_labels
+    (an unknown key shows as itself)."""
     labels = {}
     if engine.is_registered(request.kind):
-        labels = getattr(engine.kind_spec(request.kind), "payload_labels", {}) or {}
+        labels = engine.kind_spec(request.kind).payload_labels
     rows = []
     for key, value in (request.payload or {}).items():
         if isinstance(value, list):

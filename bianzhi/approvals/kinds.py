@@ -80,6 +80,8 @@ class KindSpec:
     submitter_roles: tuple[str, ...]
     steps: tuple[Step, ...]  # a submission enters at the first applicable one
     effect: str = ""  # name of the effect the final approval applies ("" = none)
+    # Chinese labels of the payload's keys, for the pages that show a request.
+    payload_labels: dict[str, str] = field(default_factory=dict, compare=False)
     _by_name: dict[str, Step] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -73,6 +73,7 @@ _DECIDE = {"return": RETURNED, "reject": REJECTED}
 RECRUITMENT_PLAN = KindSpec(
     kind=PLAN,
     label="年度用编进人计划",
+    payload_labels={"year": "计划年度", "lines": "计划明细"},
     serial_prefix="编计",
     submitter_roles=(Role.UNIT_HR,),
     effect="plan_approve",
@@ -87,6 +88,13 @@ RECRUITMENT_PLAN = KindSpec(
 QUOTA_USE_SPEC = KindSpec(
     kind=QUOTA_USE,
     label="用编申请",
+    payload_labels={
+        "account_id": "编制账户",
+        "channel": "进入方式",
+        "count": "申请名额",
+        "plan_line_id": "对应计划明细",
+        "identity": "人员身份",
+    },
     serial_prefix="编准",
     submitter_roles=(Role.UNIT_HR,),
     effect="permit_issue",

@@ -63,6 +63,16 @@ RELEASE_FILING = "release_filing"
 RELEASE_FILING_SPEC = KindSpec(
     kind=RELEASE_FILING,
     label="出编备案",
+    payload_labels={
+        "person_id": "人员",
+        "exit_date": "出编日期",
+        "reason_code": "出编原因",
+        "destination": "去向",
+        "proof": "证明材料",
+        "proof_attachment_ids": "附件",
+        "doc_no": "文号",
+        "note": "备注",
+    },
     serial_prefix="出编",
     submitter_roles=(Role.UNIT_HR,),
     effect="person_release",

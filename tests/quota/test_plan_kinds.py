@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bianzhi.accounts.approval_actors import payload_rows
 from bianzhi.approvals import review, services
 from bianzhi.approvals.models import Request
 from bianzhi.core.errors import ApplicationError, ErrorCode
@@ -85,6 +86,9 @@ def test_quota_use_with_joint_review_and_audit(world):
         w.bureau,
         {"account_id": w.adm.pk, "channel": "exam_recruitment", "count": 1},
     )
+    # The request page labels the payload in Chinese (KindSpec.payload_labels).
+    rows = dict(payload_rows(request))
+    assert rows["编制账户"] == str(w.adm.pk) and rows["进入方式"] == "exam_recruitment"
     # A government department has no supervising-department step.
     assert request.current_step == "office_review"
     approve(w.office, request, "office_review")
