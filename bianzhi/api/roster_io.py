@@ -106,13 +106,6 @@ def relabel(exc: ApplicationError, field: str) -> ApplicationError:
     return ApplicationError(exc.code, exc.detail, field=field, params=exc.params)
 
 
-def sees_full_id(user) -> bool:
-    """Whether an answer may carry whole ID numbers without the audited
-    reveal: never. Kept so that `person_summary(p, sees_full_id(user))`-style
-    callers keep masking."""
-    return False
-
-
 # -- request bodies ----------------------------------------------------------------
 
 
@@ -246,11 +239,11 @@ class RevealIdIn(serializers.Serializer):
 # -- response shapes ---------------------------------------------------------------
 
 
-def person_summary(person: Person, full_id: bool = False) -> dict:
+def person_summary(person: Person) -> dict:
     return {
         "id": person.pk,
         "name": person.name,
-        "id_number": person.id_number if full_id else mask_id_number(person.id_number),
+        "id_number": mask_id_number(person.id_number),
         "gender": person.gender,
         "identity": person.identity,
         "identity_label": person.get_identity_display(),
@@ -263,11 +256,11 @@ def person_summary(person: Person, full_id: bool = False) -> dict:
     }
 
 
-def posting_data(posting: Posting, full_id: bool = False, appointments=None) -> dict:
+def posting_data(posting: Posting, appointments=None) -> dict:
     account = posting.account
     data = {
         "id": posting.pk,
-        "person": person_summary(posting.person, full_id),
+        "person": person_summary(posting.person),
         "unit": posting.unit_id,
         "unit_name": posting.unit.name,
         "account": account.pk,
@@ -324,12 +317,12 @@ def secondment_data(s: Secondment) -> dict:
     }
 
 
-def offquota_data(s: OffQuotaStaff, full_id: bool = False) -> dict:
+def offquota_data(s: OffQuotaStaff) -> dict:
     return {
         "id": s.pk,
         "unit": s.unit_id,
         "name": s.name,
-        "id_number": s.id_number if full_id else mask_id_number(s.id_number),
+        "id_number": mask_id_number(s.id_number),
         "employment_form": s.employment_form,
         "funding_source": s.funding_source,
         "position": s.position,
@@ -339,15 +332,15 @@ def offquota_data(s: OffQuotaStaff, full_id: bool = False) -> dict:
     }
 
 
-def person_detail(person: Person, full_id: bool = False) -> dict:
+def person_detail(person: Person) -> dict:
     history = selectors.person_history(person)
     current = history.current_posting
     return {
-        **person_summary(person, full_id),
+        **person_summary(person),
         "retirement_date": history.retirement_date,
-        "current_posting": posting_data(current, full_id) if current else None,
+        "current_posting": posting_data(current) if current else None,
         "appointments": [appointment_data(a) for a in history.appointments],
-        "postings": [posting_data(p, full_id) for p in history.postings],
+        "postings": [posting_data(p) for p in history.postings],
         "secondments": [secondment_data(s) for s in history.secondments],
         "retirement_exceptions": [
             {

@@ -168,16 +168,9 @@ def parse_roster_field(kind: str, raw: str, user, permission: str, remember) -> 
 # - Forms that take an ID number as input take it whole.
 
 
-def sees_full_id(user) -> bool:
-    """Whether a page may show this user whole ID numbers without the audited
-    reveal: never. Kept so that callers written as
-    `shown_id(number, sees_full_id(user))` keep masking."""
-    return False
-
-
-def shown_id(number: str, full: bool = False) -> str:
+def shown_id(number: str) -> str:
     """An ID number as pages show it: masked (see the policy above)."""
-    return number if full else mask_id_number(number)
+    return mask_id_number(number)
 
 
 def may_reveal_id(user, person: Person) -> bool:

@@ -15,7 +15,7 @@ from bianzhi.roster.models import Person
 
 from .forms import NumbersInput
 from .numbers import _choose, _row, leader_posts_panel
-from .roster_fields import ACCESSORS, sees_full_id, shown_id
+from .roster_fields import ACCESSORS, shown_id
 
 
 def person_url(person: Person) -> str:
@@ -72,7 +72,7 @@ def person_panel(person: Person | None, user, title: str = "") -> dict:
     current = history.current_posting
     rows = [
         _row(_("姓名"), person.name, person_url(person)),
-        _row(_("公民身份号码"), shown_id(person.id_number, sees_full_id(user))),
+        _row(_("公民身份号码"), shown_id(person.id_number)),
         _row(_("人员身份"), person.get_identity_display()),
         _row(_("退休时间"), history.retirement_date or "—"),
     ]

@@ -1,6 +1,6 @@
 """实名制 office tools: roster search, a person's change history, suspicious records.
 
-Lists always show masked ID numbers (shown_id(..., False)); a person's full
+Lists always show masked ID numbers (shown_id(...)); a person's full
 number is shown only through the audited reveal on the person page. Every
 query is scoped by accounts.access.units_in_scope: a unit id outside the
 scope answers 404 like a missing one. The search page answers htmx requests
@@ -115,7 +115,7 @@ def decorate(page: SearchPage) -> list[dict]:
         rows.append(
             {
                 **row,
-                "id_shown": shown_id(row["person__id_number"], False),
+                "id_shown": shown_id(row["person__id_number"]),
                 "identity": labels["identities"].get(
                     row["person__identity"], row["person__identity"]
                 ),
@@ -243,8 +243,8 @@ def person_history(request: HttpRequest, person_id: int) -> HttpResponse:
         event.title, event.details = mask_text(event.title), mask_text(event.details)
         for change in event.changes:
             if change.field == "id_number":
-                change.before_text = shown_id(str(change.before or ""), False)
-                change.after_text = shown_id(str(change.after or ""), False)
+                change.before_text = shown_id(str(change.before or ""))
+                change.after_text = shown_id(str(change.after or ""))
             else:
                 change.before_text = mask_text(change.before_text)
                 change.after_text = mask_text(change.after_text)
@@ -256,7 +256,7 @@ def person_history(request: HttpRequest, person_id: int) -> HttpResponse:
         "web/roster/history_table.html" if partial else "web/roster/history.html",
         {
             "person": person,
-            "id_number": shown_id(person.id_number, False),
+            "id_number": shown_id(person.id_number),
             "events": events,
             "with_audit": with_audit,
             "field_changes": sum(1 for e in events if e.kind == "field_change"),
@@ -309,7 +309,7 @@ def roster_suspicious_view(request: HttpRequest) -> HttpResponse:
                 {
                     "finding": finding,
                     "persons": [
-                        {"ref": ref, "id_shown": shown_id(ref.id_number, False)}
+                        {"ref": ref, "id_shown": shown_id(ref.id_number)}
                         for ref in finding.persons
                     ],
                 }
