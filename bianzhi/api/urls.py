@@ -145,3 +145,16 @@ urlpatterns += [
         name="api-approval-action",
     ),
 ]
+
+# Issue-5/6/7 areas, one module each.
+from . import (  # noqa: E402
+    urls_dashboard,
+    urls_enrollment,
+    urls_matters,
+    urls_reconcile,
+    urls_stats,
+)
+
+urlpatterns += urls_enrollment.urlpatterns + urls_matters.urlpatterns
+urlpatterns += urls_stats.urlpatterns + urls_dashboard.urlpatterns
+urlpatterns += urls_reconcile.urlpatterns

@@ -58,6 +58,7 @@ class ErrorCode(StrEnum):
     CAP_BELOW_USE = "CAP_BELOW_USE"
     DUPLICATE_ROW = "DUPLICATE_ROW"
     ATTACHMENT_TYPE_NOT_ALLOWED = "ATTACHMENT_TYPE_NOT_ALLOWED"
+    FORM_UNKNOWN = "FORM_UNKNOWN"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -108,6 +109,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CAP_BELOW_USE: "核定数低于现有数量",
     ErrorCode.DUPLICATE_ROW: "文件中有重复的行",
     ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: "附件类型不允许",
+    ErrorCode.FORM_UNKNOWN: "统计表不存在",
 }
 
 # HTTP status each code maps to in web and API answers.
@@ -115,6 +117,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OUT_OF_SCOPE: 404,
     ErrorCode.UNIT_UNKNOWN: 404,
     ErrorCode.ACCOUNT_UNKNOWN: 404,
+    ErrorCode.FORM_UNKNOWN: 404,
     ErrorCode.ROLE_FORBIDDEN: 403,
     ErrorCode.STEP_OUT_OF_TURN: 409,
 }

@@ -38,9 +38,22 @@ class Permission(models.TextChoices):
     EDIT_PERSON = "edit_person", "维护人员非锁定信息"
     REQUEST_FIELD_CHANGE = "request_field_change", "申请变更锁定信息"
     DECIDE_FIELD_CHANGE = "decide_field_change", "审核锁定信息变更"
+    VIEW_STATS = "view_stats", "查看统计报表"
+    VIEW_WARNINGS = "view_warnings", "查看预警"
+    MANAGE_WARNINGS = "manage_warnings", "设置预警阈值"
+    RUN_RECONCILE = "run_reconcile", "数据比对"
+    REVIEW_FINDING = "review_finding", "核查比对疑点"
+    MANAGE_COORDINATION = "manage_coordination", "维护顶格协调事项"
 
 
-_BUSINESS_READ = {Permission.VIEW_ORGS}
+_BUSINESS_READ = {Permission.VIEW_ORGS, Permission.VIEW_STATS}
+# The office watches warnings, runs reconciliations and keeps the coordination list.
+_OFFICE_WATCH = {
+    Permission.VIEW_WARNINGS,
+    Permission.RUN_RECONCILE,
+    Permission.REVIEW_FINDING,
+    Permission.MANAGE_COORDINATION,
+}
 # Office staff keep the roster: import, export, decide field changes, see IDs.
 _OFFICE_ROSTER = {
     Permission.IMPORT_DATA,
@@ -53,14 +66,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE_ADMIN: frozenset(
         _BUSINESS_READ
         | _OFFICE_ROSTER
+        | _OFFICE_WATCH
         | {Permission.MANAGE_ORGS, Permission.MANAGE_QUOTA, Permission.MANAGE_CALENDAR}
     ),
     Role.OFFICE_LEADER: frozenset(
         _BUSINESS_READ
         | _OFFICE_ROSTER
+        | _OFFICE_WATCH
         | {
             Permission.MANAGE_ORGS,
             Permission.MANAGE_QUOTA,
+            Permission.MANAGE_WARNINGS,
             Permission.REFORM_REDUCTION,
             Permission.MANAGE_CALENDAR,
         }
@@ -80,7 +96,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPERVISING_DEPT: frozenset(_BUSINESS_READ | {Permission.EXPORT_DATA}),
     Role.PARTNER_REVIEWER: frozenset(_BUSINESS_READ),
     # Inspectors need the real identity of the people they examine (audited).
-    Role.INSPECTOR: frozenset(_BUSINESS_READ | {Permission.VIEW_FULL_ID}),
+    # Inspectors also see the warnings and the reconciliation findings.
+    Role.INSPECTOR: frozenset(
+        _BUSINESS_READ | {Permission.VIEW_FULL_ID, Permission.VIEW_WARNINGS}
+    ),
     Role.LIAISON: frozenset(_BUSINESS_READ),
     # 三员分立: the three administrators do no business work and see no business data.
     Role.SYS_ADMIN: frozenset({Permission.MANAGE_USERS}),

@@ -98,7 +98,16 @@ def build_navigation(request: HttpRequest) -> list[dict]:
             items.append(_item(_("我的申请"), "web:approvals_mine", path))
         if approvals["reviewer"]:
             items.append(_item(_("已办"), "web:approvals_completed", path))
+        # nav:approvals-new (new request per kind) — items.append(...) here
+        # nav:enrollment (入编备案 batches, publicity)
+        # nav:matters (机构编制事项, 顶格协调事项)
         sections.append({"label": _("审批"), "items": items})
+    # nav:stats (统计报表) — stats_items.append(...) under this anchor
+    stats_items: list[dict] = []
+    # nav:dashboard (驾驶舱, 预警, 决策分析)
+    # nav:reconcile (比对)
+    if stats_items:
+        sections.append({"label": _("统计分析"), "items": stats_items})
     if can_manage(user):
         sections.append(
             {

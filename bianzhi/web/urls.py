@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import urls_approvals, urls_documents, urls_exchange, urls_portal, urls_roster
+from . import (
+    urls_approvals,
+    urls_dashboard,
+    urls_documents,
+    urls_enrollment,
+    urls_exchange,
+    urls_matters,
+    urls_portal,
+    urls_reconcile,
+    urls_roster,
+    urls_stats,
+)
 from .views import (
     audit,
     auth,
@@ -45,3 +56,8 @@ urlpatterns += urls_roster.urlpatterns + urls_exchange.urlpatterns
 urlpatterns += urls_portal.urlpatterns
 urlpatterns += urls_documents.urlpatterns
 urlpatterns += urls_approvals.urlpatterns
+# Issue-5/6/7 areas: enrollment filings, establishment matters and the
+# coordination list; statistics; dashboard, warnings and decisions; reconciliation.
+urlpatterns += urls_enrollment.urlpatterns + urls_matters.urlpatterns
+urlpatterns += urls_stats.urlpatterns + urls_dashboard.urlpatterns
+urlpatterns += urls_reconcile.urlpatterns

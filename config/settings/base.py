@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "bianzhi.matters",
     "bianzhi.exchange",
     "bianzhi.documents",
+    "bianzhi.stats",
+    "bianzhi.reconcile",
     "bianzhi.accounts",
     "bianzhi.web",
     "bianzhi.api",

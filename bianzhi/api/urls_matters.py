@@ -1,0 +1,3 @@
+"""API endpoints of the matters area (included by api/urls.py)."""
+
+urlpatterns: list = []

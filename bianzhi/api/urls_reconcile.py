@@ -1,0 +1,3 @@
+"""API endpoints of the reconcile area (included by api/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the dashboard area (owned by its module; included by web/urls.py)."""
+
+urlpatterns: list = []

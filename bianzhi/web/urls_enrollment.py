@@ -1,0 +1,3 @@
+"""Pages of the enrollment area (owned by its module; included by web/urls.py)."""
+
+urlpatterns: list = []
