@@ -82,6 +82,7 @@ class PersonFilters:
     unit_id: int | None = None
     unit_name: str = ""
     category: str = ""
+    funding: str = ""  # a Funding code or label (经费形式)
     identity: str = ""
     age_band: str = ""
     education: str = ""

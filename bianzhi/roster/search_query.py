@@ -49,6 +49,7 @@ from bianzhi.core.codes import to_halfwidth
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Unit
 from bianzhi.quota.models import QuotaCategory
+from bianzhi.quota.rules import parse_funding
 
 from .models import Person, Posting, PostingEnd
 from .values import EDUCATION, IDENTITY, RANK, resolve
@@ -257,6 +258,7 @@ def has_posting_filters(filters) -> bool:
         filters.unit_id is not None
         or filters.unit_name
         or filters.category
+        or filters.funding
         or filters.entry_year is not None
     )
 
@@ -364,6 +366,8 @@ def posting_conditions(
         found.append(
             Q(**{col("account__category_id"): category_code(filters.category)})
         )
+    if filters.funding:
+        found.append(Q(**{col("account__funding"): parse_funding(filters.funding)}))
     if filters.entry_year is not None:
         year = filters.entry_year
         if not 1900 <= year <= 2200:

@@ -46,6 +46,7 @@ FILTER_KEYS = (
     "id_number",
     "unit",
     "category",
+    "funding",
     "identity",
     "age",
     "education",
@@ -86,6 +87,7 @@ def parse_filters(request: HttpRequest) -> tuple[PersonFilters, dict]:
         unit_id=unit_id,
         unit_name=unit_name,
         category=raw["category"],
+        funding=raw["funding"],
         identity=raw["identity"],
         age_band=raw["age"],
         education=raw["education"],
@@ -213,6 +215,7 @@ def roster_search(request: HttpRequest) -> HttpResponse:
                 "code", "name"
             )
         ),
+        "fundings": Funding.choices,
         "identities": Identity.choices,
         "educations": [(v.code, v.label) for v in EDUCATION.values()],
         "ranks": [(v.code, v.label) for v in RANK.values()],
