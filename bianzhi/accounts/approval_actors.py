@@ -21,6 +21,7 @@ from bianzhi.approvals import engine, flow, selectors, services
 from bianzhi.approvals.models import Decision, JointReview, Request
 from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError, ErrorCode
+from bianzhi.core.privacy import mask_ids
 
 from .access import actor_from, assignments
 
@@ -243,12 +244,25 @@ def payload_rows(request: Request) -> list[tuple[str, str]]:
     if engine.is_registered(request.kind):
         labels = engine.kind_spec(request.kind).payload_labels
     rows = []
-    for key, value in (request.payload or {}).items():
-        if isinstance(value, list):
-            value = "、".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            value = "是" if value else "否"
-        elif isinstance(value, dict):
-            value = "；".join(f"{k}：{v}" for k, v in value.items())
-        rows.append((labels.get(key, key), "" if value is None else str(value)))
+    # ID numbers never show in full here (the audited reveal is on the person's
+    # page): a filing's persons carry them in its payload.
+    for key, value in mask_ids(request.payload or {}).items():
+        rows.append((labels.get(key, key), _shown(value, labels)))
     return rows
+
+
+def _shown(value, labels: dict[str, str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(
+            f"{labels.get(k, k)}：{_shown(v, labels)}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            # Rows (a filing's persons, a plan's lines): one line each.
+            return "\n".join(_shown(v, labels) for v in value)
+        return "、".join(_shown(v, labels) for v in value)
+    return str(value)

@@ -131,6 +131,13 @@ urlpatterns = [
 from . import approvals_views as approvals  # noqa: E402
 
 urlpatterns += [
+    path("approvals/", approvals.CreateView.as_view(), name="api-approvals-create"),
+    path("approvals/kinds/", approvals.KindsView.as_view(), name="api-approvals-kinds"),
+    path(
+        "approvals/notifications/",
+        approvals.NotificationsView.as_view(),
+        name="api-approvals-notifications",
+    ),
     path("approvals/inbox/", approvals.InboxView.as_view(), name="api-approvals-inbox"),
     path("approvals/mine/", approvals.MineView.as_view(), name="api-approvals-mine"),
     path(

@@ -6,6 +6,8 @@ no domain; each domain registers its kinds and effects in AppConfig.ready()).
     engine.register_effect("quota_use", issue_permit)     # fn(request, actor, today)
     engine.register_validator("quota_use", check_vacancy) # fn(request, actor, today)
     engine.register_numbers("quota_use", live_numbers)    # fn(request) -> [(label, value, url)]
+    engine.add_numbers("quota_use", roster_numbers)       # more providers, additive
+    engine.register_row_numbers("quota_use", vacancy_of)  # fn([request]) -> {id: [...]}
     engine.register_daily("quota_use", expire_permits)    # fn(*, actor, today) -> [str]
 
 Effects run inside the final approval's transaction, before its audit event;
@@ -41,6 +43,12 @@ Effect = Callable[["Request", Actor, dt.date], "list[dict] | None"]
 Validator = Callable[["Request", Actor, dt.date], None]
 NumbersFn = Callable[["Request"], "list[tuple[str, Any, str]]"]
 DailyFn = Callable[..., "list[str]"]
+# fn(request, step name, action, actor, today): raises ApplicationError when the
+# step may not be passed yet (e.g. a matter's argumentation not recorded).
+StepCheck = Callable[["Request", str, str, Actor, dt.date], None]
+# Inbox rows: one call per kind and page, the numbers of every row at once
+# (a few bulk queries, never one per row).
+RowNumbersFn = Callable[["list[Request]"], "dict[int, list[tuple[str, Any, str]]]"]
 
 
 class Number(NamedTuple):
@@ -96,7 +104,10 @@ _kinds: dict[str, KindSpec] = {}
 _effects: dict[str, Effect] = {}
 _validators: dict[str, list[Validator]] = {}
 _numbers: dict[str, NumbersFn] = {}
+_extra_numbers: dict[str, list[NumbersFn]] = {}
+_row_numbers: dict[str, list[RowNumbersFn]] = {}
 _daily: dict[str, list[DailyFn]] = {}
+_step_checks: dict[str, list[StepCheck]] = {}
 _scope_resolver: list[ScopeResolver] = [fallback_scope]
 
 
@@ -125,11 +136,39 @@ def register_numbers(kind: str, fn: NumbersFn) -> None:
     _numbers[kind] = fn
 
 
+def add_numbers(kind: str, fn: NumbersFn) -> None:
+    """A further numbers provider for the kind (e.g. the roster's, a layer
+    above the app that registered the kind); shown after the kind's own."""
+    found = _extra_numbers.setdefault(kind, [])
+    if fn not in found:
+        found.append(fn)
+
+
+def register_row_numbers(kind: str, fn: RowNumbersFn) -> None:
+    """The short numbers shown on inbox rows (several providers add up)."""
+    found = _row_numbers.setdefault(kind, [])
+    if fn not in found:
+        found.append(fn)
+
+
 def register_daily(kind: str, fn: DailyFn) -> None:
     """fn(*, actor, today) -> list[str]: the kind's expiries for `bianzhi daily`."""
     found = _daily.setdefault(kind, [])
     if fn not in found:
         found.append(fn)
+
+
+def register_step_check(kind: str, fn: StepCheck) -> None:
+    """A check run before a reviewer passes a step of the kind (approve), so a
+    step whose records live in a domain app cannot be passed from the generic
+    buttons without them."""
+    found = _step_checks.setdefault(kind, [])
+    if fn not in found:
+        found.append(fn)
+
+
+def step_checks(kind: str) -> list[StepCheck]:
+    return list(_step_checks.get(kind, ()))
 
 
 def register_scope_resolver(fn: ScopeResolver) -> None:
@@ -138,7 +177,16 @@ def register_scope_resolver(fn: ScopeResolver) -> None:
 
 def unregister(kind: str) -> None:
     """Remove a kind and its hooks (tests that register a kind of their own)."""
-    for table in (_kinds, _effects, _validators, _numbers, _daily):
+    for table in (
+        _kinds,
+        _effects,
+        _validators,
+        _numbers,
+        _extra_numbers,
+        _row_numbers,
+        _daily,
+        _step_checks,
+    ):
         table.pop(kind, None)
 
 
@@ -178,10 +226,22 @@ def scope_of(actor: Actor) -> Scope:
 
 def live_numbers(request: Request) -> list[Number]:
     """The numbers a reviewer needs beside this request (vacancy, reservations …)."""
-    fn = _numbers.get(request.kind)
-    if fn is None:
-        return []
-    return [Number(*row) for row in fn(request)]
+    fns = [_numbers[request.kind]] if request.kind in _numbers else []
+    fns += _extra_numbers.get(request.kind, [])
+    return [Number(*row) for fn in fns for row in fn(request)]
+
+
+def row_numbers(requests: list[Request]) -> dict[int, list[Number]]:
+    """Numbers for inbox rows, by request id (kinds without providers: none)."""
+    by_kind: dict[str, list[Request]] = {}
+    for r in requests:
+        by_kind.setdefault(r.kind, []).append(r)
+    out: dict[int, list[Number]] = {}
+    for kind, group in by_kind.items():
+        for fn in _row_numbers.get(kind, []):
+            for pk, rows in fn(group).items():
+                out.setdefault(pk, []).extend(Number(*row) for row in rows)
+    return out
 
 
 def step_label(kind: str, step: str) -> str:

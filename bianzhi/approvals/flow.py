@@ -57,6 +57,18 @@ def check_scope(actor: Actor, request: Request) -> engine.Scope:
     return scope
 
 
+def check_acting_scope(actor: Actor, request: Request) -> engine.Scope:
+    """A reviewer's action needs the request inside the actor's scope; being
+    its creator is enough to see it, not to decide it (a district office's
+    matter routed up to the city is decided by the city)."""
+    scope = check_scope(actor, request)
+    if not scope.covers(region_code=request.region_code, unit_id=request.unit_id):
+        raise ApplicationError(
+            ErrorCode.ROLE_FORBIDDEN, "该申请已不在本级办理范围，不能在此环节办理"
+        )
+    return scope
+
+
 def role_label(role: str) -> str:
     return Role(role).label if role in Role.values else role
 

@@ -102,6 +102,12 @@ class Decision(models.Model):
         REJECT = "reject", "不予批准"
         WITHDRAW = "withdraw", "撤回"
         OPINION = "opinion", "联审意见"
+        # Records of the kinds' own steps (the enrollment filing's publicity,
+        # an establishment matter sent up to the region above).
+        PUBLICITY = "publicity", "发布公示"
+        OBJECTION = "objection", "公示异议"
+        OBJ_RULING = "obj_ruling", "异议核查"
+        ROUTE_UP = "route_up", "报上级"
 
     request = models.ForeignKey(Request, models.PROTECT, related_name="decisions")
     round = models.PositiveIntegerField()
@@ -232,3 +238,14 @@ class SerialCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class NoticeSeen(models.Model):
+    """When a user last looked at 审批 notifications ("what is new for me"):
+    events after it are new. One row per user, kept across sessions."""
+
+    user_id = models.BigIntegerField(unique=True)
+    seen_at = models.DateTimeField("最近查看时间")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"

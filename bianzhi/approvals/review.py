@@ -36,9 +36,11 @@ def request_approve(
     today = flow.today_or(today)
     with transaction.atomic():
         request = flow.load(request_id)
-        flow.check_scope(actor, request)
+        flow.check_acting_scope(actor, request)
         spec = engine.kind_spec(request.kind)
         current = flow.check_turn(actor, request, spec, step, APPROVE)
+        for check in engine.step_checks(request.kind):
+            check(request, current.name, APPROVE, actor, today)
         target = current.actions[APPROVE]
         records = flow.advance(request, step=current, target=target, today=today)
         records += flow.decide(
@@ -76,7 +78,7 @@ def _end_step(
     today = flow.today_or(today)
     with transaction.atomic():
         request = flow.load(request_id)
-        flow.check_scope(actor, request)
+        flow.check_acting_scope(actor, request)
         spec = engine.kind_spec(request.kind)
         current = flow.check_turn(actor, request, spec, step, action)
         comment = flow.require_comment(comment, what)
@@ -163,7 +165,7 @@ def request_opinion(
         # Opinions of one request queue on its row, so that exactly one of
         # two last opinions arriving together sees none pending and moves on.
         request = flow.load(request_id, lock=True)
-        scope = flow.check_scope(actor, request)
+        scope = flow.check_acting_scope(actor, request)
         spec = engine.kind_spec(request.kind)
         current = flow.check_turn(actor, request, spec, step, OPINION)
         department = _department(scope, department)

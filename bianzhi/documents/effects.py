@@ -1,5 +1,6 @@
-"""Documents issued by approval effects (issue 5): the permit PDF and the
-stop-pay notice of a release filing (at the end of this module).
+"""Documents issued by approval effects (issue 5): the permit PDF with the
+编制使用审批表 (the application as decided, with every step's opinion), and
+the stop-pay notice of a release filing (at the end of this module).
 
 Layering: quota (below) registers the quota_use effect permits.permit_issue;
 documents (above quota) cannot be imported by it. The engine keeps ONE
@@ -24,7 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+from django.utils import timezone
+
 from bianzhi.approvals import engine
+from bianzhi.approvals.models import Decision, JointReview
 from bianzhi.core.actor import Actor
 from bianzhi.core.codes import mask_id_number
 from bianzhi.core.errors import ApplicationError, ErrorCode
@@ -67,6 +72,9 @@ def permit_context(permit: Permit, request, today: dt.date) -> dict:
 
 
 def permit_issue_with_document(request, actor: Actor, today: dt.date) -> list[dict]:
+    # The accounts as the reviewers saw them, before the permit reserves.
+    unit = Unit.objects.select_related("region", "parent").get(pk=request.unit_id)
+    seen = [{k: row[k] for k in ACCOUNT_ROW} for row in _accounts(unit, today)]
     changes = permits.permit_issue(request, actor, today)
     permit = Permit.objects.select_related("account__category", "unit__region").get(
         request_id=request.pk
@@ -77,10 +85,100 @@ def permit_issue_with_document(request, actor: Actor, today: dt.date) -> list[di
         subject_type="permit",
         subject_id=permit.pk,
         context=permit_context(permit, request, today),
-        unit=Unit.objects.select_related("region").get(pk=permit.unit_id),
+        unit=unit,
+        issued_on=today,
+    )
+    document_issue(
+        actor=actor,
+        kind="approval_form",
+        subject_type=APPROVAL_REQUEST,
+        subject_id=request.pk,
+        context=approval_form_context(permit, request, unit, seen),
+        unit=unit,
         issued_on=today,
     )
     return changes
+
+
+APPROVAL_REQUEST = "approval_request"
+
+
+def opinions_of(request) -> list[dict]:
+    """Every step's opinion of the round that was decided, in order."""
+    rows = []
+    decisions = Decision.objects.filter(
+        request_id=request.pk,
+        round=request.round,
+        action__in=[
+            Decision.Action.APPROVE,
+            Decision.Action.RETURN,
+            Decision.Action.REJECT,
+            Decision.Action.OPINION,
+        ],
+    ).order_by("id")
+    for d in decisions:
+        step = engine.step_label(request.kind, d.step) if d.step else ""
+        if d.action == Decision.Action.OPINION:
+            department = d.data.get("department", "")
+            verdict = _label(JointReview.Opinion, str(d.data.get("opinion", "")))
+            step, opinion = f"{step}（{department}）", verdict
+        else:
+            opinion = d.get_action_display()
+        if d.comment:
+            opinion += f"：{d.comment}"
+        on = timezone.localtime(d.created_at).date()
+        rows.append(
+            {"step": f"{step}意见", "opinion": opinion, "by": d.actor_name, "on": on}
+        )
+    return rows
+
+
+def approval_form_context(permit: Permit, request, unit: Unit, accounts) -> dict:
+    account = permit.account
+    payload = request.payload or {}
+    applied = request.submitted_at or request.created_at
+    context = {
+        "request_no": request.serial or str(request.pk),
+        "unit_name": unit.name,
+        "unit_uscc": unit.uscc or "",
+        "applied_on": timezone.localtime(applied).date(),
+        "category": account.category.name,
+        "funding": _label(Funding, account.funding),
+        "channel": _label(Channel, permit.channel),
+        "count": permit.count,
+        "reason": str(payload.get("reason") or request.title),
+        "accounts": accounts,
+        "opinions": opinions_of(request),
+    }
+    if unit.parent_id and unit.kind == "institution":
+        context["supervisor_name"] = unit.parent.name
+    positions = [
+        {
+            "title": str(p.get("title", "")),
+            "count": p.get("count", ""),
+            "requirement": str(p.get("requirement", "")),
+        }
+        for p in payload.get("positions") or []
+        if isinstance(p, dict)
+    ]
+    if positions:
+        context["positions"] = positions
+    return context
+
+
+def request_documents(request) -> list[Document]:
+    """The documents an approval request issued (approval form, permit,
+    stop-pay notice), for its page."""
+    permit_ids = list(
+        Permit.objects.filter(request_id=request.pk).values_list("pk", flat=True)
+    )
+    condition = Q(
+        subject_type__in=[APPROVAL_REQUEST, roster_kinds.RELEASE_FILING],
+        subject_id=request.pk,
+    )
+    if permit_ids:
+        condition |= Q(subject_type="permit", subject_id__in=permit_ids)
+    return list(Document.objects.filter(condition).order_by("pk"))
 
 
 def permit_document(permit: Permit) -> Document | None:
@@ -184,4 +282,3 @@ def register() -> None:
     engine.register_effect(QUOTA_USE, permit_issue_with_document)
     engine.register_effect(roster_kinds.RELEASE_FILING, release_with_stop_pay)
     engine.register_validator(roster_kinds.RELEASE_FILING, check_proof_attachments)
-

@@ -11,3 +11,6 @@ class QuotaConfig(AppConfig):
         from .kinds import register
 
         register()
+        from .intakes import register as register_intakes
+
+        register_intakes()  # the 新建申请 forms of these kinds

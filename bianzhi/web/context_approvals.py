@@ -1,7 +1,10 @@
 """The top-bar count of what is new for me in 审批 (context processor).
 
 waiting: requests in my inbox; news: my requests decided by someone else
-since I last opened 我的申请 (kept in the session, no model needed).
+since I last opened 我的申请 (kept in the session); notices: the bell, the
+events since I last marked them seen (approvals/notifications.py: my
+requests decided, new items in my inbox, steps become overdue), linking to
+审批消息.
 
 The page itself only decides whether the user takes part (cached role
 assignments and the kind registry: no query); the counts are fetched by
@@ -15,6 +18,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from bianzhi.accounts import approval_actors as forms
+from bianzhi.approvals import notifications as notices
 
 
 def roles(request: HttpRequest) -> dict | None:
@@ -33,6 +37,7 @@ def counts(request: HttpRequest) -> dict:
     found = roles(request) or {"reviewer": False, "submitter": False}
     found["waiting"] = forms.inbox(user).count() if found["reviewer"] else 0
     found["news"] = forms.news_count(user, request.session.get(forms.SEEN_KEY))
+    found["notices"] = len(notices.notices(user.pk, forms.inbox(user)))
     return found
 
 

@@ -2,14 +2,33 @@
 
 from django.urls import path
 
-from .views import approvals
+from .views import approvals, approvals_new, approvals_notices
 
 urlpatterns = [
     path("approvals/", approvals.inbox, name="approvals_inbox"),
     path("approvals/badge/", approvals.badge, name="approvals_badge"),
     path("approvals/mine/", approvals.mine, name="approvals_mine"),
     path("approvals/completed/", approvals.completed, name="approvals_completed"),
+    path("approvals/new/", approvals_new.new_index, name="approval_new"),
+    path(
+        "approvals/new/<slug:kind>/", approvals_new.new_form, name="approval_new_kind"
+    ),
+    path(
+        "approvals/notifications/",
+        approvals_notices.notifications,
+        name="approvals_notifications",
+    ),
+    path(
+        "approvals/notifications/seen/",
+        approvals_notices.mark_seen,
+        name="approvals_notifications_seen",
+    ),
     path("approvals/<int:request_id>/", approvals.detail, name="approval"),
+    path(
+        "approvals/<int:request_id>/edit/",
+        approvals_new.edit_form,
+        name="approval_edit",
+    ),
     path(
         "approvals/<int:request_id>/<slug:action>/",
         approvals.act,

@@ -15,24 +15,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bianzhi.accounts import approval_actors as forms
-from bianzhi.approvals import engine, selectors
+from bianzhi.approvals import engine, intake, selectors
 from bianzhi.approvals.models import JointReview, Request
 from bianzhi.core.errors import ApplicationError, ErrorCode
+from bianzhi.documents.effects import request_documents
 from bianzhi.orgs.models import Unit
 from bianzhi.web import context_approvals
 from bianzhi.web.errors import web_view
 
 PAGE_SIZE = 50
 ACTION_LABELS = {
-    "submit": "提交",
-    "approve": "同意",
-    "return": "退回修改",
-    "reject": "不予批准",
-    "withdraw": "撤回",
-    "opinion": "提出联审意见",
+    "submit": gettext_lazy("提交"),
+    "approve": gettext_lazy("同意"),
+    "return": gettext_lazy("退回修改"),
+    "reject": gettext_lazy("不予批准"),
+    "withdraw": gettext_lazy("撤回"),
+    "opinion": gettext_lazy("提出联审意见"),
 }
 
 
@@ -48,9 +50,11 @@ def rows(requests) -> list[dict]:
             pk__in={r.unit_id for r in requests if r.unit_id}
         ).values_list("pk", "name")
     )
+    numbers = engine.row_numbers(requests)
     return [
         {
             "r": r,
+            "numbers": numbers.get(r.pk, []),
             "kind": _kind_label(r.kind),
             "step": engine.step_label(r.kind, r.current_step) if r.current_step else "",
             "unit": units.get(r.unit_id, ""),
@@ -153,6 +157,10 @@ def _detail_context(request: HttpRequest, found: Request, seen_by) -> dict:
         "action_labels": ACTION_LABELS,
         "opinions": [c for c in JointReview.Opinion.choices if c[0]],
         "idempotency_key": forms.new_key(),
+        "documents": request_documents(found),
+        "editable": found.created_by_id == request.user.pk
+        and found.status in (Request.Status.DRAFT, Request.Status.RETURNED)
+        and intake.intake_for(found.kind) is not None,
     }
 
 
@@ -185,5 +193,7 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
         return render(
             request, "web/approvals/detail.html", context, status=exc.http_status
         )
-    messages.success(request, f"已{ACTION_LABELS.get(action, action)}")
+    messages.success(
+        request, _("已%(action)s") % {"action": ACTION_LABELS.get(action, action)}
+    )
     return redirect("web:approval", request_id=found.pk)
