@@ -95,3 +95,57 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"database: {engine} (test database of {database['NAME']}{' @ ' + where if where else ''})"
     )
+
+
+# --- permits ------------------------------------------------------------------------
+
+_permit_numbers = iter(range(1, 10**9))
+# Permit.request_id of the permits grant_permit issues: far above any real
+# approvals.Request id, so they never collide with a workflow's permit.
+GRANTED_REQUEST_IDS = 9_000_000_000
+
+
+def grant_permit(unit, *, category="administrative", funding="full", channel="考录",
+                 count=1, today=None):  # fmt: skip
+    """A permit (用编核准) of `count` intakes into the unit's account through
+    `channel`, for tests about something else than permits.
+
+    Issued by the quota_use workflow's effect (quota.permits.permit_issue) as
+    the system actor, with its audit event, so the account's reservation is
+    right (reserved + count; each intake converts one) — without walking the
+    workflow's steps (tests/quota/permit_world.permit_walk does that). As of
+    the real today by default: the roster's permit hook judges validity on it.
+    """
+    from types import SimpleNamespace
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bianzhi.core import audit
+    from bianzhi.core.actor import Actor
+    from bianzhi.quota.models import Permit, QuotaAccount
+    from bianzhi.quota.permits import permit_issue
+    from bianzhi.roster.values import CHANNEL, resolve
+
+    code = resolve(CHANNEL, channel, field="channel")
+    unit_id = getattr(unit, "pk", unit)
+    account = QuotaAccount.objects.get(
+        unit_id=unit_id, category_id=category, funding=funding
+    )
+    n = next(_permit_numbers)
+    request = SimpleNamespace(
+        pk=GRANTED_REQUEST_IDS + n,
+        serial=f"测试核准-{n}",
+        unit_id=unit_id,
+        payload={"account_id": account.pk, "channel": code, "count": count},
+    )
+    system = Actor.system()
+    with transaction.atomic():
+        changes = permit_issue(request, system, today or timezone.localdate())
+        audit.record(
+            actor=system,
+            operation="permit_issue",
+            records=changes,
+            summary=f"用编核准{request.serial}（测试）",
+        )
+    return Permit.objects.get(request_id=request.pk)

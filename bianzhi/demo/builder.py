@@ -30,6 +30,7 @@ from django.db import transaction
 from . import history, history_later
 from .logins import LOGINS, create_logins
 from .people import generate_people
+from .permits import workflow_permits
 from .specs import FULL, SMALL, Scale, build_specs
 from .story import Story
 
@@ -64,6 +65,8 @@ class DemoReport:
             f"  编制账户 {c['accounts']} 个；编制变动 {c['movements']} 笔"
             f"（待生效 {c['pending']} 笔）；周转池借出 {c['loans']} 笔"
             f"（逾期未还 {c['loans_overdue']} 笔）",
+            f"  用编核准 {c['permits']} 件（其中经用编申请审批 {c['permits_by_request']} 件，"
+            f"用编申请 {c['quota_use']} 件）",
             f"  用户 {c['users']} 个；审计事件 {c['audit_events']} 条",
             *self.people_lines(),
         ]
@@ -127,6 +130,7 @@ def build_demo(
         history_later.scheduled(story)
         people = generate_people(story, persons) if persons > 0 else Counter()
         story.counts["users"] = create_logins(story.actor, story.units, story.regions)
+        story.counts["quota_use"] = workflow_permits(story.units, story.today)
     report = DemoReport(seed=seed, persons=persons)
     report.people = people
     report.seconds = time.perf_counter() - started
@@ -178,8 +182,24 @@ def summary() -> dict[str, int]:
             outstanding__gt=0, due_date__lt=timezone.localdate()
         ).count(),
         "users": get_user_model().objects.count(),
+        **_permit_counts(),
         **_roster_counts(),
         "audit_events": AuditEvent.objects.count(),
+    }
+
+
+def _permit_counts() -> dict[str, int]:
+    from bianzhi.approvals.models import Request
+    from bianzhi.quota.models import Permit
+
+    from .permits import HISTORY_REQUEST_IDS
+
+    return {
+        "permits": Permit.objects.count(),
+        "permits_by_request": Permit.objects.filter(
+            request_id__lt=HISTORY_REQUEST_IDS
+        ).count(),
+        "quota_use": Request.objects.filter(kind="quota_use").count(),
     }
 
 

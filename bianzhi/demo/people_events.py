@@ -13,6 +13,7 @@ from bianzhi.core.codes import INITIAL_LOAD_DOC_NO
 from bianzhi.core.errors import ApplicationError
 
 from . import people_names as pn
+from .permits import history_permit, needs_permit
 from .story import DocNumbers, Story
 
 if TYPE_CHECKING:
@@ -165,6 +166,11 @@ class Events:
     def hire(self, person: NewPerson, slot: Slot, day: dt.date) -> None:
         from bianzhi.roster import services
 
+        permit = (
+            history_permit(self, slot, person.channel)
+            if needs_permit(person.channel)
+            else None
+        )
         posting = services.person_enroll(
             actor=self.actor,
             unit=slot.unit,
@@ -176,6 +182,7 @@ class Events:
             doc_no=self.doc(slot.identity, day.year),
             reason=self.reason(day),
             today=self.today,
+            permit=permit,
         )
         self.created += 1
         self.counts[f"channel:{person.channel}"] += 1
@@ -190,6 +197,9 @@ class Events:
     def transfer(self, person: NewPerson, target: Slot, day: dt.date) -> None:
         from bianzhi.roster import services
 
+        channel = (
+            "lateral_transfer" if target.identity == "civil_servant" else "transfer_in"
+        )
         posting = services.person_transfer(
             actor=self.actor,
             person=person.person_id,
@@ -199,10 +209,11 @@ class Events:
             start_date=day,
             doc_no=self.doc(target.identity, day.year),
             reason=self.reason(day),
-            channel="lateral_transfer"
-            if target.identity == "civil_servant"
-            else "transfer_in",
+            channel=channel,
             today=self.today,
+            permit=history_permit(self, target, channel)
+            if needs_permit(channel)
+            else None,
         )
         person.slot.occ -= 1
         person.posting_id, person.slot, person.since = posting.pk, target, day

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from bianzhi.core import audit
 from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError, ErrorCode
+from bianzhi.orgs.models import Unit
 
 from . import occupancy
 from .models import Permit, PlanLine, QuotaAccount, RecruitmentPlan
@@ -201,6 +202,10 @@ def permit_issue(request, actor: Actor, today: dt.date) -> list[dict]:
     vacancy no longer covers it (QUOTA_FULL, nothing changes)."""
     payload = request.payload
     count = _count(payload.get("count"), "count")
+    # The roster's lock order: the unit first, then its account. An intake of
+    # the same unit locks them in that order; locking the account first here
+    # (and the unit implicitly by the Permit's foreign key) could deadlock.
+    Unit.objects.select_for_update().filter(pk=request.unit_id).first()
     account = _account(request.unit_id, payload.get("account_id"), lock=True)
     channel = str(payload.get("channel") or "")
     changes: list[dict] = []

@@ -7,10 +7,19 @@ channel with a count left; it consumes one with quota.permits.permit_use in
 the enrollment's transaction, and the intake converts the permit's
 reservation into the posting (PermitDecision.converts_reservation).
 
-settings.ROSTER_PERMITS_REQUIRED switches the check (absent: off, until the
-lead turns it on in base settings and the older tests that enroll through
-permit channels pass a permit). Installed by RosterConfig.ready(), which
-also gives the quota kinds the channel → partner department table.
+settings.ROSTER_PERMITS_REQUIRED switches the check; it is on in base
+settings (every intake through such a channel, from the forms, the API,
+imports other than the initial load, transfers and in-unit account changes,
+needs its permit). Tests about something else get a permit as the workflow
+would issue it (tests/conftest.py grant_permit); a test may switch the
+setting off only to test the roster without permits. Installed by
+RosterConfig.ready(), which also gives the quota kinds the channel → partner
+department table.
+
+Validity is judged on the real today (timezone.localdate()), not on the
+intake's start date or the service's `today`: the hook is not told the
+latter, and a back-dated intake is entered now, against a permit in force
+now (an expired permit has released its reservation).
 """
 
 from __future__ import annotations

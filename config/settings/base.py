@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bianzhi.web.context.navigation",
                 "bianzhi.web.context_approvals.approvals_badge",
+                "bianzhi.web.context_warnings.warnings_badge",
             ],
         },
     }
@@ -224,7 +225,9 @@ DOCUMENT_VERIFY_BASE_URL = os.environ.get("BIANZHI_PUBLIC_URL", "")
 DOCUMENT_SIGNER = "bianzhi.documents.signing.PadesSigner"
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
-# The roster's permit hook (DOMAIN §3.4, quota-use permits): built and tested
-# (roster/permit_hook.py), switched on once the demo data and the enrollment
-# filing workflow issue permits for the channels that need one.
-ROSTER_PERMITS_REQUIRED = False
+# The roster's permit hook (DOMAIN §3.4, quota-use permits; roster/permit_hook.py):
+# on. An intake through a channel that needs a permit (考录, 招聘, 调任/转任/调入,
+# 选调生) consumes an active, unexpired permit of the same unit, account and
+# channel. Kept as a setting only so that a test may look at the roster
+# without permits (tests/enrollment's world turns it off for its plain intakes).
+ROSTER_PERMITS_REQUIRED = True

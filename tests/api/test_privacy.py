@@ -18,6 +18,7 @@ from bianzhi.core.errors import ApplicationError
 from bianzhi.core.models import AuditEvent
 from bianzhi.roster import services
 from bianzhi.roster.services_privacy import OPERATION, person_id_reveal
+from tests.conftest import grant_permit
 
 from .helpers import assert_refused
 from .test_roster_api import DOC, OFFICE, enroll_body, person, today
@@ -31,6 +32,7 @@ def posted(world):
     return services.person_enroll(
         actor=OFFICE, unit=world.x, category="administrative", funding="full",
         person=person(1), channel="考录", start_date=today(), doc_no=DOC,
+        permit=grant_permit(world.x),
     )  # fmt: skip
 
 
@@ -78,6 +80,7 @@ def test_lists_and_details_are_masked_for_everyone(
 
 def test_write_answers_are_masked(world, cast, as_user):
     client = as_user(cast.office_admin)
+    grant_permit(world.x)  # 考录: the API intake finds the unit's permit
     body = enroll_body(world.x, 2)
     response = client.post("/api/postings/", body, format="json")
     assert response.status_code == 201, response.content.decode()
@@ -141,6 +144,7 @@ def test_former_unit_hr_gets_404_after_a_transfer(world, cast, as_user, posted):
     services.person_transfer(
         actor=OFFICE, person=posted.person, to_unit=world.y,
         category="administrative", funding="full", start_date=today(), doc_no=DOC,
+        permit=grant_permit(world.y, channel="transfer_in"),
     )  # fmt: skip
     hr_x = as_user(cast.hr_x)
     assert hr_x.get(f"/api/persons/{posted.person.pk}/").status_code == 200

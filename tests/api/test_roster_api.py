@@ -20,6 +20,7 @@ from bianzhi.roster.models import (
     RetirementException,
     Secondment,
 )
+from tests.conftest import grant_permit
 
 from .helpers import assert_refused
 
@@ -92,6 +93,7 @@ def posted(world):
     return services.person_enroll(
         actor=OFFICE, unit=world.x, category="administrative", funding="full",
         person=person(1), channel="考录", start_date=today(), doc_no=DOC,
+        permit=grant_permit(world.x),
     )  # fmt: skip
 
 
@@ -145,6 +147,7 @@ def test_person_detail(world, cast, as_user, posted):
 
 
 def test_enroll_by_office_and_own_hr(world, cast, as_user):
+    grant_permit(world.x, count=2)  # 考录: the API intakes find the unit's permit
     response = post(as_user(cast.office_admin), "/api/postings/", enroll_body(world.x))
     assert response.status_code == 201, response.content
     assert response.json()["person"]["name"] == "测试1"
@@ -158,6 +161,7 @@ def test_enroll_by_office_and_own_hr(world, cast, as_user):
 
 def test_enroll_refusals(world, cast, as_user, posted):
     office = as_user(cast.office_admin)
+    grant_permit(world.x)  # refused for other reasons than a permit
     refused(office, "/api/postings/", enroll_body(world.x, 1), "PERSON_ALREADY_POSTED")
     wrong = person(2)["id_number"][:-1] + "0"
     if wrong == person(2)["id_number"]:
@@ -181,8 +185,11 @@ def test_enroll_refusals(world, cast, as_user, posted):
         services.person_enroll(
             actor=OFFICE, unit=world.y, category="administrative", funding="full",
             person=person(n), channel="考录", start_date=today(), doc_no=DOC,
+            permit=grant_permit(world.y),
         )  # fmt: skip
-    refused(office, "/api/postings/", enroll_body(world.y, 20), "QUOTA_FULL")
+    # Capacity through a channel filed afterwards (考录 has no permit to find).
+    full = enroll_body(world.y, 20, channel="军转干部安置")
+    refused(office, "/api/postings/", full, "QUOTA_FULL")
     # Out of scope: another city's unit; the HR of Y may not enroll into X.
     refused(office, "/api/postings/", enroll_body(world.w, 21), "OUT_OF_SCOPE", 404)
     refused(
@@ -220,6 +227,7 @@ def test_transfer(world, cast, as_user, posted):
     refused(as_user(cast.hr_x), url, body, "ROLE_FORBIDDEN", 403)
     refused(as_user(cast.office_admin), url, {**body, "category": "institutional"},
             "ACCOUNT_UNKNOWN", 404)  # fmt: skip
+    grant_permit(world.y, channel="transfer_in")  # 调入: the intake finds it
     response = post(as_user(cast.office_admin), url, body)
     assert response.status_code == 201, response.content
     assert response.json()["unit"] == world.y.pk
@@ -244,6 +252,7 @@ def test_appointments(world, cast, as_user, posted):
     second = services.person_enroll(
         actor=OFFICE, unit=world.x, category="administrative", funding="full",
         person=person(2), channel="考录", start_date=today(), doc_no=DOC,
+        permit=grant_permit(world.x),
     )  # fmt: skip
     refused(office, "/api/appointments/", {**body, "posting": second.pk},
             "LEADER_POSTS_FULL")  # fmt: skip

@@ -15,6 +15,7 @@ from bianzhi.documents.keys import ensure_office_certificate
 from bianzhi.documents.kinds import example_context
 from bianzhi.documents.signing import PadesSigner
 from bianzhi.roster import services as roster
+from tests.conftest import grant_permit
 from tests.web.conftest import as_user, cast, city  # noqa: F401 - fixtures
 
 OFFICE = Actor(user_id=1, name="张三", role="office_admin", scope="region:990100")
@@ -61,6 +62,7 @@ def staffed(city):  # noqa: F811 - the imported fixture
             channel="考录",
             start_date=timezone.localdate(),
             doc_no="示编〔2026〕31号",
+            permit=grant_permit(city.finance),
         )
     return city
 

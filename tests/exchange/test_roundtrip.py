@@ -29,6 +29,7 @@ from bianzhi.quota import services as quota
 from bianzhi.roster import selectors
 from bianzhi.roster import services as roster
 from bianzhi.roster.models import Person, Posting
+from tests.conftest import grant_permit
 
 from ..conftest import _seed_functions
 from .files import RARE_NAMES, make_id
@@ -137,10 +138,12 @@ def build_city() -> None:
         }),
     ]  # fmt: skip
     for n, (unit, category, funding, person) in enumerate(people):
+        channel = "招聘" if unit is school else "考录"
         roster.person_enroll(
             actor=OFFICE, unit=unit, category=category, funding=funding, person=person,
-            channel="招聘" if unit is school else "考录", start_date=TODAY,
+            channel=channel, start_date=TODAY,
             entered_unit_on=dt.date(2010 + n, 9, 1), doc_no="济历编〔2026〕5号", today=TODAY,
+            permit=grant_permit(unit, category=category, funding=funding, channel=channel),
         )  # fmt: skip
 
 

@@ -56,7 +56,10 @@ def test_merge_races_releases_enrollments_and_itself(units):
         elif i < 6:
             yield "release:" + attempt(release, postings[i - 4])
         else:
-            yield "enroll:" + attempt(enroll, bureau, person_data(10 + i))
+            # Filed afterwards (军转): no permit, whose issue would race too.
+            yield "enroll:" + attempt(
+                enroll, bureau, person_data(10 + i), channel="军转干部安置"
+            )
 
     outcomes = run_threads(worker)
     assert outcomes["merge:ok"] == 1

@@ -7,6 +7,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 
 from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError
@@ -24,6 +25,8 @@ from bianzhi.roster.models import (
     RetirementException,
     Secondment,
 )
+from bianzhi.roster.values import CHANNEL, PermitNeed, channel_permit_need, resolve
+from tests.conftest import grant_permit
 
 from .conftest import make_id
 
@@ -98,19 +101,44 @@ def account(unit, category=ADM, funding="full") -> QuotaAccount:
     return QuotaAccount.objects.get(unit=unit, category_id=category, funding=funding)
 
 
+def needs_permit(channel) -> bool:
+    return channel_permit_need(resolve(CHANNEL, channel)) == PermitNeed.YES
+
+
+def permit_for(unit, category=ADM, funding="full", channel="考录"):
+    """A permit for one intake where the channel needs one, as the quota_use
+    workflow would issue it (None: no permit needed, or no such account).
+
+    A full account gets none: the issue is refused with QUOTA_FULL and the
+    numbers, as the workflow's approval would be. Call it in the intake's
+    transaction, so a refused intake leaves no permit behind."""
+    if not needs_permit(channel):
+        return None
+    if not QuotaAccount.objects.filter(
+        unit=unit, category_id=category, funding=funding
+    ).exists():
+        return None
+    return grant_permit(unit, category=category, funding=funding, channel=channel)
+
+
 def enroll(unit, data=None, *, category=ADM, funding="full", **kw) -> Posting:
+    """An intake as units make it: through a permit where the channel needs one
+    (issued in the same transaction, so a refused intake leaves no permit)."""
     kw.setdefault("actor", OFFICE)
     kw.setdefault("channel", "考录")
     kw.setdefault("start_date", TODAY)
     kw.setdefault("today", TODAY)
     kw.setdefault("doc_no", DOC)
-    return services.person_enroll(
-        unit=unit,
-        category=category,
-        funding=funding,
-        person=data if data is not None else person_data(),
-        **kw,
-    )
+    with transaction.atomic():
+        if "permit" not in kw:
+            kw["permit"] = permit_for(unit, category, funding, kw["channel"])
+        return services.person_enroll(
+            unit=unit,
+            category=category,
+            funding=funding,
+            person=data if data is not None else person_data(),
+            **kw,
+        )
 
 
 def release(posting, reason_code="退休", **kw) -> Posting:

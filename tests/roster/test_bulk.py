@@ -22,6 +22,7 @@ from bianzhi.quota.models import QuotaAccount
 from bianzhi.roster import checks, services
 from bianzhi.roster.bulk import EXCESS_REASON, bulk_enroll
 from bianzhi.roster.models import Person, Posting
+from tests.conftest import grant_permit
 
 from .helpers import (  # noqa: F401  (fixtures)
     ADM,
@@ -310,6 +311,7 @@ def test_one_audit_event_per_person_under_batch_and_chain_valid(units):
         start_date=TODAY,
         doc_no="示编〔2026〕1号",
         today=TODAY,
+        permit=grant_permit(bureau),
     )
     assert audit.verify_chain().ok
     assert Posting.objects.get(

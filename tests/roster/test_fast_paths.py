@@ -23,6 +23,7 @@ from bianzhi.quota import services as quota
 from bianzhi.quota.models import QuotaAccount, QuotaMovement
 from bianzhi.roster import services
 from bianzhi.roster.models import Person, Posting
+from tests.roster.helpers import permit_for
 
 from .helpers import (
     DOC,
@@ -68,6 +69,7 @@ def history(units):
         start_date=TODAY,
         doc_no=DOC,
         today=TODAY,
+        permit=permit_for(other, channel="transfer_in"),
     )
     quota.quota_transfer(
         actor=OFFICE,
@@ -186,7 +188,9 @@ def test_enrollment_and_movement_statement_counts(units):
     bureau, other = units["bureau"], units["other"]
     enroll(bureau, person_data(1))
     with CaptureQueriesContext(connection) as new_person:
-        enroll(bureau, person_data(2))
+        # A channel without a permit: the permit hook's own statements (find,
+        # consume) are not the enrollment's fast path.
+        enroll(bureau, person_data(2), channel="军转干部安置")
     with CaptureQueriesContext(connection) as movement:
         quota.quota_transfer(
             actor=OFFICE,

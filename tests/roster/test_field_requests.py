@@ -19,6 +19,7 @@ from bianzhi.core.errors import ErrorCode as E
 from bianzhi.core.models import AuditEvent
 from bianzhi.roster import checks, selectors, services
 from bianzhi.roster.models import FieldChangeRequest, Person
+from tests.conftest import grant_permit
 
 from .conftest import make_id
 from .helpers import (  # noqa: F401 - fixtures
@@ -31,6 +32,7 @@ from .helpers import (  # noqa: F401 - fixtures
     city,
     enroll,
     hr,
+    permit_for,
     person_data,
     providers,
     state,
@@ -177,6 +179,8 @@ def test_account_change_is_an_in_unit_transfer(units):
     posting = enroll(school, staff(1), category=INS, funding="full")
     person = posting.person
     target = account(school, INS, "partial")
+    # An account change is an intake into the new account (调入: a permit).
+    grant_permit(school, category=INS, funding="partial", channel="transfer_in")
     request = ask(person, "account", target.pk)
     assert request.old_value == str(posting.account_id)
     assert request.new_value == str(target.pk)
@@ -204,6 +208,7 @@ def test_account_change_into_higher_funding_needs_the_approval_ref(units):
     school = units["school"]
     person = enroll(school, staff(1), category=INS, funding="partial").person
     request = ask(person, "account", "institutional:full", extra={"doc_no": DOC})
+    grant_permit(school, category=INS, funding="full", channel="transfer_in")
     with refused(E.REVERSE_FLOW):
         decide(request)
     assert FieldChangeRequest.objects.get(pk=request.pk).status == "pending"
@@ -310,7 +315,9 @@ def test_wrong_roles(units):
     for approve in (True, False):
         with refused(E.ROLE_FORBIDDEN):
             decide(office_request, approve=approve, note="自审", actor=OFFICE)
-    colleague = Actor(user_id=77, name="孙复核", role="office_admin", scope=OFFICE.scope)
+    colleague = Actor(
+        user_id=77, name="孙复核", role="office_admin", scope=OFFICE.scope
+    )
     decide(office_request, actor=colleague)
     person.refresh_from_db()
     assert person.work_start_date.isoformat() == "2007-09-01"
@@ -361,7 +368,9 @@ def test_approval_rechecks_capacity(units):
     request = ask(person, "account", "institutional:partial", extra={"doc_no": DOC})
     enroll(school, staff(2), category=INS, funding="partial")
     enroll(school, staff(3), category=INS, funding="partial")  # now full
-    with refused(E.QUOTA_FULL):
+    # Full: no permit can hold a post for the move (it would have reserved
+    # one), so the approval is refused for want of a permit.
+    with refused(E.PERMIT_REQUIRED):
         decide(request)
     assert FieldChangeRequest.objects.get(pk=request.pk).status == "pending"
     assert selectors.active_posting(person).account.funding == "full"
@@ -386,6 +395,7 @@ def test_approval_rechecks_the_id_number_and_the_identity(units):
         start_date=TODAY,
         doc_no=DOC,
         today=TODAY,
+        permit=permit_for(bureau, channel="transfer_in"),
     )
     with refused(E.CATEGORY_MISMATCH):
         decide(identity_request)
@@ -405,7 +415,9 @@ def test_account_approval_refused_when_the_person_moved(units):
         doc_no=DOC,
         identity="参公",
         today=TODAY,
+        permit=permit_for(units["cs_inst"], INS, "full", "transfer_in"),
     )
+    grant_permit(school, category=INS, funding="partial", channel="transfer_in")
     with refused(E.PERSON_ALREADY_POSTED):
         decide(request, doc_no=DOC)
 

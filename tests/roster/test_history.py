@@ -13,6 +13,7 @@ import pytest
 from bianzhi.roster import services
 from bianzhi.roster.history import field_changes, person_history
 from bianzhi.roster.models import Person
+from tests.roster.helpers import permit_for
 
 from .helpers import (  # noqa: F401 - fixtures
     ADM,
@@ -107,6 +108,7 @@ def test_transfer_release_appointment_secondment_and_exception(cast):
         start_date=TODAY,
         doc_no="示组〔2026〕7号",
         today=TODAY,
+        permit=permit_for(cast.units["other"], channel="transfer_in"),
     )
     services.person_release(
         actor=OFFICE,
@@ -169,6 +171,7 @@ def test_identity_changed_with_a_transfer_is_dated_by_the_transfer(cast):
         identity="公务员",
         reason="补录",
         today=TODAY,
+        permit=permit_for(cast.units["other"], channel="transfer_in"),
     )
     events = person_history(Person.objects.get(pk=person.pk))
     change = next(e for e in events if e.kind == "field_change")

@@ -14,6 +14,7 @@ from bianzhi.quota import selectors as quota_selectors
 from bianzhi.quota.models import QuotaAccount
 from bianzhi.roster import checks, selectors, services
 from bianzhi.roster.models import Appointment, Posting
+from tests.roster.helpers import permit_for
 
 from .helpers import (  # noqa: F401 - fixtures
     ADM,
@@ -62,6 +63,7 @@ def test_person_history(units):
         start_date=TODAY,
         doc_no="示人〔2026〕1号",
         today=TODAY,
+        permit=permit_for(other, channel="transfer_in"),
     )
     history = selectors.person_history(first.person)
     assert [p.unit for p in history.postings] == [bureau, other]

@@ -21,6 +21,7 @@ from bianzhi.quota import occupancy
 from bianzhi.quota import services as quota
 from bianzhi.roster import checks, services, services_common
 from bianzhi.roster.models import OffQuotaStaff, Person, Posting
+from tests.conftest import grant_permit
 
 from .conftest import make_id
 from .helpers import (  # noqa: F401 - fixtures
@@ -49,8 +50,9 @@ DAY = dt.timedelta(days=1)
 
 def test_enroll_creates_person_posting_counter_and_one_audit_event(units):
     bureau = units["bureau"]
+    permit = grant_permit(bureau)  # 考录 needs one (its own audit event)
     events = AuditEvent.objects.count()
-    posting = enroll(bureau, person_data(1, name="张三丰"))
+    posting = enroll(bureau, person_data(1, name="张三丰"), permit=permit)
     person = posting.person
     assert (person.name, person.name_pinyin_initials, person.gender) == (
         "张三丰",
@@ -62,13 +64,14 @@ def test_enroll_creates_person_posting_counter_and_one_audit_event(units):
     assert (posting.move_kind, posting.channel, posting.intake_resource) == (
         "enroll",
         "exam_recruitment",
-        "vacancy",
+        "permit_reservation",
     )
-    assert account(bureau).occupied == 1
+    assert (account(bureau).occupied, account(bureau).reserved) == (1, 0)
     assert AuditEvent.objects.count() == events + 1
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.operation == "person_enroll"
     assert {r["model"] for r in event.records} == {
+        "quota.Permit",
         "roster.Person",
         "roster.Posting",
         "quota.QuotaAccount",
@@ -232,12 +235,18 @@ def test_initial_load_checks_age_on_entering_the_unit_and_flags(units):
         enroll(bureau, young, entered_unit_on=TODAY + DAY)
 
 
+# The capacity rules are tested through a channel filed afterwards (军转): an
+# intake needing a permit is refused earlier, for want of one, when no permit
+# can reserve a post (PERMIT_REQUIRED; tests/quota/test_permits.py).
+MIL = "军转干部安置"
+
+
 def test_quota_full(units):
     other = units["other"]  # 3 approved
     for n in range(3):
         enroll(other, person_data(n + 1))
     with refused(E.QUOTA_FULL) as info:
-        enroll(other, person_data(9))
+        enroll(other, person_data(9), channel=MIL)
     assert "核定3名，实有3名" in info.value.message
     assert account(other).occupied == 3
 
@@ -248,7 +257,7 @@ def test_reservations_count_against_vacancy(units):
         occupancy.reserve(account(other), amount=2)
     enroll(other, person_data(1))
     with refused(E.QUOTA_FULL) as info:
-        enroll(other, person_data(2))
+        enroll(other, person_data(2), channel=MIL)
     assert "预留2名" in info.value.message
 
 
@@ -275,12 +284,12 @@ def test_over_quota_policy_none_refuses_intake(units):
     acc = account(other)
     assert (acc.approved, acc.occupied, acc.over_since) == (2, 3, TODAY)
     with refused(E.QUOTA_OVER_NO_INTAKE):
-        enroll(other, person_data(1))
+        enroll(other, person_data(1), channel=MIL)
     release(postings[0])
     acc = account(other)
     assert (acc.occupied, acc.over_since, acc.intake_credits) == (2, None, 0)
     with refused(E.QUOTA_FULL):  # full now: 先出后进
-        enroll(other, person_data(1))
+        enroll(other, person_data(1), channel=MIL)
     release(postings[1])
     enroll(other, person_data(1))
 
@@ -292,7 +301,7 @@ def test_n_out_1_in_credits(units, city):
     other = units["other"]
     postings = _over_by(other, 3, 2)  # approved 1, occupied 3
     with refused(E.QUOTA_FULL):  # no credit yet
-        enroll(other, person_data(1))
+        enroll(other, person_data(1), channel=MIL)
     release(postings[0])
     acc = account(other)
     assert (acc.occupied, acc.releases_toward_credit, acc.intake_credits) == (2, 1, 0)
@@ -300,12 +309,12 @@ def test_n_out_1_in_credits(units, city):
     acc = account(other)
     assert (acc.occupied, acc.releases_toward_credit, acc.intake_credits) == (1, 0, 1)
     assert acc.credits_year == 2026 and acc.over_since is None
-    posting = enroll(other, person_data(1))
+    posting = enroll(other, person_data(1), channel=MIL)
     assert posting.intake_resource == "credit"
     acc = account(other)
     assert (acc.occupied, acc.intake_credits, acc.over_since) == (2, 0, TODAY)
     with refused(E.QUOTA_FULL):
-        enroll(other, person_data(2))
+        enroll(other, person_data(2), channel=MIL)
     assert checks.problems(today=TODAY) == []
 
 
@@ -320,7 +329,9 @@ def test_credits_expire_with_the_year(units, city):
     assert account(other).intake_credits == 1
     enroll(other, person_data(1), start_date=next_year, today=next_year)  # vacancy
     with refused(E.QUOTA_FULL):  # the 2026 credit is void in 2027
-        enroll(other, person_data(2), start_date=next_year, today=next_year)
+        enroll(
+            other, person_data(2), start_date=next_year, today=next_year, channel=MIL
+        )
 
 
 def test_account_unknown_and_unit_inactive(units):
@@ -454,7 +465,7 @@ def test_permit_hook(units):
     services.set_permit_hook(hook)
     try:
         with refused(E.PERMIT_REQUIRED):
-            enroll(bureau, person_data(1))
+            enroll(bureau, person_data(1), permit=None)
         # Filed afterwards (军转) and the initial load do not go through it.
         enroll(bureau, person_data(2), channel="军转干部安置")
         enroll(
@@ -476,7 +487,7 @@ def test_permit_hook(units):
     finally:
         services.set_permit_hook(installed)
     assert calls == ["exam_recruitment", "exam_recruitment"]
-    enroll(bureau, person_data(5))  # default hook again: accepts
+    enroll(bureau, person_data(5))  # the installed hook again (a permit)
 
 
 def test_make_id_agrees_with_stdnum():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from bianzhi.core.errors import ErrorCode as E
 from bianzhi.core.models import AuditEvent
@@ -24,6 +25,7 @@ from .helpers import (  # noqa: F401 - fixtures
     city,
     enroll,
     hr,
+    permit_for,
     person_data,
     providers,
     refused,
@@ -41,9 +43,13 @@ def transfer(person, to_unit, category=ADM, funding="full", **kw):
     kw.setdefault("start_date", TODAY)
     kw.setdefault("doc_no", "示人〔2026〕7号")
     kw.setdefault("today", TODAY)
-    return services.person_transfer(
-        person=person, to_unit=to_unit, category=category, funding=funding, **kw
-    )
+    with transaction.atomic():  # a refused transfer leaves no permit
+        if "permit" not in kw:
+            channel = kw.get("channel", "transfer_in")
+            kw["permit"] = permit_for(to_unit, category, funding, channel)
+        return services.person_transfer(
+            person=person, to_unit=to_unit, category=category, funding=funding, **kw
+        )
 
 
 def test_transfer_between_units(units):
@@ -51,8 +57,9 @@ def test_transfer_between_units(units):
     set_leader_posts(bureau, 1)
     old = enroll(bureau, person_data(1), start_date=TODAY - 100 * DAY, reason="补录")
     appoint(old, start_date=TODAY - 90 * DAY, reason="补录")
+    permit = permit_for(other, channel="转任")  # its own audit event
     events = AuditEvent.objects.count()
-    new = transfer(old.person, other, channel="转任")
+    new = transfer(old.person, other, channel="转任", permit=permit)
     old.refresh_from_db()
     assert (old.end_date, old.ended_by, old.end_reason) == (
         TODAY,

@@ -10,6 +10,7 @@ from bianzhi.core.actor import Actor
 from bianzhi.core.models import AuditEvent
 from bianzhi.roster import services
 from bianzhi.roster.models import FieldChangeRequest, Person, Posting
+from tests.conftest import grant_permit
 
 OFFICE = Actor(user_id=1, name="张科员", role="office_admin", scope="region:990100")
 DOC = "示编〔2026〕31号"
@@ -46,6 +47,7 @@ def enroll(unit, n: int = 1, *, category="administrative", funding="full", **ove
         channel="考录",
         start_date=today(),
         doc_no=DOC,
+        permit=grant_permit(unit, category=category, funding=funding),
     )
 
 

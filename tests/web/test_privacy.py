@@ -21,6 +21,7 @@ from bianzhi.core.logfilter import IdNumberMaskFilter
 from bianzhi.core.models import AuditEvent
 from bianzhi.roster import services
 from bianzhi.roster.services_privacy import OPERATION
+from tests.conftest import grant_permit
 
 from .test_roster_pages import enroll, enroll_form, make_id, text, today
 
@@ -119,6 +120,7 @@ def test_former_unit_hr_sees_the_person_but_no_button(
     services.person_transfer(
         actor=OFFICE, person=posted.person, to_unit=city.education,
         category="administrative", funding="full", start_date=today(), doc_no=DOC,
+        permit=grant_permit(city.education, channel="transfer_in"),
     )  # fmt: skip
     former = as_user(cast.hr_finance).get(f"/persons/{posted.person.pk}/")
     assert former.status_code == 200 and "显示完整号码" not in text(former)
@@ -313,6 +315,7 @@ def test_filter_leaves_other_records_alone():
 def test_refusal_naming_an_id_is_shown_to_the_user_but_not_logged(
     city, cast, as_user, posted, number
 ):
+    grant_permit(city.finance)  # refused for the ID, not for want of a permit
     with captured_logs() as logs:
         response = as_user(cast.office).post(
             "/office/person_enroll/", enroll_form(city.finance, 1)

@@ -18,6 +18,7 @@ from bianzhi.core.models import AuditEvent
 from bianzhi.quota import services as quota
 from bianzhi.roster import selectors
 from bianzhi.roster.models import FieldChangeRequest, Person
+from tests.conftest import grant_permit
 
 from .portal_helpers import DOC, ask, enroll, make_id, name_of, text, today, written
 
@@ -186,6 +187,9 @@ def test_account_change_shows_target_vacancy_and_needs_a_doc_no(city, cast, as_u
         1,
     )
     assert "目标账户" in text(response)
+    # The account change is an intake into the target account (调入: a permit).
+    grant_permit(city.centre, category="institutional", funding="partial",
+                 channel="transfer_in")  # fmt: skip
     before = written()
     response = as_user(cast.office).post(detail(request), {"action": "approve"})
     assert response.status_code == 400

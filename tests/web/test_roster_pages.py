@@ -16,6 +16,7 @@ from bianzhi.quota.models import QuotaAccount
 from bianzhi.roster import services
 from bianzhi.roster.models import Appointment, OffQuotaStaff, Person, Posting
 from bianzhi.web.roster_ops import ROSTER_OPERATIONS
+from tests.conftest import grant_permit
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,7 @@ def enroll(unit, n: int = 1, **over) -> Posting:
         channel="考录",
         start_date=today(),
         doc_no=DOC,
+        permit=grant_permit(unit),
     )
 
 
@@ -163,6 +165,7 @@ def test_past_unit_still_sees_a_transferred_person(city, cast, as_user, posted):
         funding="full",
         start_date=today(),
         doc_no=DOC,
+        permit=grant_permit(city.education, channel="transfer_in"),
     )
     page = as_user(cast.hr_finance).get(f"/persons/{posted.person.pk}/")
     assert page.status_code == 200 and "示例市教育局" in text(page)
@@ -206,6 +209,7 @@ def test_enroll_form_shows_vacancy_beside_the_input(city, cast, as_user):
 
 
 def test_enroll_form_by_office_and_by_own_hr(city, cast, as_user):
+    grant_permit(city.finance, count=2)  # 考录: the form finds the unit's permit
     before = AuditEvent.objects.count()
     response = as_user(cast.office).post(
         "/office/person_enroll/", enroll_form(city.finance)
@@ -272,6 +276,7 @@ def _refused(client, data, code):
 
 def test_enroll_refusals(city, cast, as_user, posted):
     client = as_user(cast.office)
+    grant_permit(city.finance, count=3)  # refused for other reasons than a permit
     _refused(client, enroll_form(city.finance, 1), "PERSON_ALREADY_POSTED")
     _refused(
         client,
@@ -288,7 +293,11 @@ def test_enroll_refusals(city, cast, as_user, posted):
         actor=OFFICE, unit=city.education, category="administrative", funding="full",
         amount=8, doc_no=DOC, effective_date=today(),
     )  # fmt: skip
-    _refused(client, enroll_form(city.education), "QUOTA_FULL")
+    # Capacity through a channel filed afterwards (考录 into a full account has
+    # no permit: PERMIT_REQUIRED comes first).
+    _refused(
+        client, enroll_form(city.education, channel="military_transfer"), "QUOTA_FULL"
+    )
 
 
 def test_unit_page_caps_the_list_and_links_to_everyone(
@@ -380,6 +389,7 @@ def test_every_other_roster_form_succeeds_through_its_service(
         "appointment_end",
         {"appointment": Appointment.objects.get().pk, "end_date": day, "doc_no": DOC},
     )
+    grant_permit(city.education, channel="transfer_in")  # the form finds it
     ok(
         "person_transfer",
         {

@@ -14,6 +14,7 @@ from bianzhi.core.actor import Actor
 from bianzhi.core.codes import mask_id_number
 from bianzhi.roster import services
 from bianzhi.roster.models import Posting
+from tests.conftest import grant_permit
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,7 @@ def enroll(unit, n: int, *, name: str | None = None, birth: str = "19850607"):
         channel="考录",
         start_date=timezone.localdate(),
         doc_no=DOC,
+        permit=grant_permit(unit),
     )
 
 
