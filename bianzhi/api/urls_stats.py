@@ -1,3 +1,12 @@
 """API endpoints of the stats area (included by api/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import stats_views
+
+urlpatterns: list = [
+    path("stats/", stats_views.StatsListView.as_view(), name="api-stats"),
+    path(
+        "stats/<slug:name>/", stats_views.StatsFormView.as_view(), name="api-stats-form"
+    ),
+]

@@ -45,6 +45,7 @@ class Row:
     # The next level down, for the web page's drill-down. One key of:
     #   {"region": "370102"}  {"unit": "123"}  {"account": "45"}
     #   {"persons": "<query string for the roster search page>"}
+    #   {"movement": "678"}  (a ledger movement's own page, form 10)
     # None: no deeper level.
     drill: dict[str, str] | None = None
     subtotal: bool = False  # a group's own sum inside the table (not summed again)
@@ -59,6 +60,22 @@ class Selection:
     region_code: str | None = None  # the region and all its sub-regions
     unit_id: int | None = None  # the unit and its sub-units (parent tree)
     label: str = ""  # shown in titles: 「济南市」「某某局」
+    # Start of the period of the forms that list events (ledger, changes):
+    # None = 1 January of the as-of year. See `period`.
+    period_start: dt.date | None = None
+    # The units the viewer may see (a unit_hr's own units); None = every unit
+    # the region/unit selection covers. scope.units_in applies it, so a form
+    # built on units_in never shows a unit outside the viewer's scope.
+    within: frozenset[int] | None = None
+    # How the forms that count events per period break them down: "month",
+    # "quarter" or "year" ("" = the form's default). CLI --period, web ?period=.
+    interval: str = ""
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        """[start, as_of] of the event-listing forms (both ends included)."""
+        start = self.period_start or self.as_of.replace(month=1, day=1)
+        return min(start, self.as_of), self.as_of
 
 
 @dataclass
