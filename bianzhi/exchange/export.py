@@ -56,6 +56,7 @@ from bianzhi.roster.values import (
     RANK,
 )
 
+from . import export_reconcile as reconcile
 from .export_sinks import check_suffix, open_sink
 from .schemas import ROSTER, UNITS
 from .services_export import export_record
@@ -157,6 +158,7 @@ _PERSON_FIELDS = (
     "person__work_start_date",
     "doc_no",
     "person__remarks",
+    "account_id",
 )
 
 
@@ -185,6 +187,7 @@ def _roster_rows(
     regions: set[str] | None,
     unit_ids: list[int] | None,
     full_id: bool,
+    for_reconcile: bool = False,
 ) -> Iterator[list[Any]]:
     postings = Posting.objects.filter(in_force(day))
     units = Unit.objects.all()
@@ -203,14 +206,25 @@ def _roster_rows(
     rows = postings.order_by(
         "unit_id", "account__category__sort_order", "account__funding", "id"
     )
+    if for_reconcile:
+        approved = reconcile.approved_by_account(
+            postings.values("account_id").distinct(), day
+        )
+        seconded = reconcile.secondments_in_force(postings.values("person_id"), day)
     seq = 0
     for (
         unit_id, name, number, gender, ethnicity, birth, basis, political, education,
         degree, major, identity, category, funding, title, rank, post_type, person_id,
-        channel, entered, work_start, doc_no, remarks,
+        channel, entered, work_start, doc_no, remarks, account_id,
     ) in rows.values_list(*_PERSON_FIELDS).iterator(chunk_size=5000):  # fmt: skip
         seq += 1
         state = states.get(unit_id)
+        extra = []
+        if for_reconcile:
+            extra = [
+                approved.get(account_id, 0),
+                *seconded.get(person_id, ("", "", "")),
+            ]
         yield [
             seq,
             state.name if state else "",
@@ -237,7 +251,12 @@ def _roster_rows(
             work_start,
             doc_no,
             remarks,
+            *extra,
         ]
+    if for_reconcile:
+        yield from reconcile.off_quota_rows(
+            day, regions, unit_ids, keys=list(ROSTER.keys), full_id=full_id, seq=seq
+        )
 
 
 def export_roster(
@@ -248,11 +267,14 @@ def export_roster(
     region_code: str | None = None,
     unit_ids: list[int] | None = None,
     full_id: bool,
+    for_reconcile: bool = False,
 ) -> int:
     """Write the roster in force on `as_of` (default today); rows written.
 
     full_id=False masks ID numbers (3701**********123X); full numbers only for
     office staff (issue 4, privacy). One audit event records the export.
+    for_reconcile adds the columns and off-quota rows `bianzhi reconcile
+    --roster` reads (export_reconcile.py); that file is not for re-import.
     """
     if full_id and not actor.is_office:
         raise ApplicationError(
@@ -266,9 +288,10 @@ def export_roster(
     count = _write(
         out,
         schema_title=ROSTER.title,
-        headers=list(ROSTER.headers),
+        headers=list(ROSTER.headers)
+        + (reconcile.EXTRA_HEADERS if for_reconcile else []),
         text_columns={ROSTER.keys.index("id_number"), ROSTER.keys.index("uscc")},
-        rows=_roster_rows(day, regions, unit_ids, full_id),
+        rows=_roster_rows(day, regions, unit_ids, full_id, for_reconcile),
     )
     export_record(
         actor=actor,

@@ -1,4 +1,5 @@
-"""`bianzhi export roster|units --out FILE(.xlsx|.csv) [--as-of D] [--region CODE]`.
+"""`bianzhi export roster|units --out FILE(.xlsx|.csv) [--as-of D] [--region CODE]
+[--for-reconcile]`.
 
 Runs as the system actor (the operator at the server's console is trusted
 with the whole database), so ID numbers are exported in full; the export is
@@ -27,10 +28,17 @@ class Command(BaseCommand):
             "--as-of", dest="as_of", help="截至日期（YYYY-MM-DD），默认今天"
         )
         parser.add_argument("--region", help="行政区划代码（含下级区划）")
+        parser.add_argument(
+            "--for-reconcile",
+            action="store_true",
+            help="供比对用（bianzhi reconcile --roster）：加核定编制数、借调信息和编外人员行；不用于再导入",
+        )
 
     def handle(self, *args, **options):
         actor = Actor.system("命令行导出")
         kind = options["kind"]
+        if options["for_reconcile"] and kind != "roster":
+            raise CommandError("--for-reconcile 仅适用于 roster")
         try:
             as_of = (
                 parse_date(options["as_of"], field="as_of")
@@ -44,6 +52,7 @@ class Command(BaseCommand):
                     as_of=as_of,
                     region_code=options.get("region"),
                     full_id=True,
+                    for_reconcile=options["for_reconcile"],
                 )
             else:
                 rows = export_units(
