@@ -59,6 +59,11 @@ class ErrorCode(StrEnum):
     DUPLICATE_ROW = "DUPLICATE_ROW"
     ATTACHMENT_TYPE_NOT_ALLOWED = "ATTACHMENT_TYPE_NOT_ALLOWED"
     FORM_UNKNOWN = "FORM_UNKNOWN"
+    SOURCE_DUPLICATE = "SOURCE_DUPLICATE"
+    MONTH_MIXED = "MONTH_MIXED"
+    MONTH_MISMATCH = "MONTH_MISMATCH"
+    MATTER_BEYOND_AUTHORITY = "MATTER_BEYOND_AUTHORITY"
+    MATTER_WITHIN_AUTHORITY = "MATTER_WITHIN_AUTHORITY"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -110,6 +115,11 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.DUPLICATE_ROW: "文件中有重复的行",
     ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED: "附件类型不允许",
     ErrorCode.FORM_UNKNOWN: "统计表不存在",
+    ErrorCode.SOURCE_DUPLICATE: "同一个文件被作为两种比对数据提供",
+    ErrorCode.MONTH_MIXED: "文件中含有多个月份的数据",
+    ErrorCode.MONTH_MISMATCH: "文件所属月份与比对月份不一致",
+    ErrorCode.MATTER_BEYOND_AUTHORITY: "超出本级审批权限，须报上级机构编制部门审批",
+    ErrorCode.MATTER_WITHIN_AUTHORITY: "该事项在本级审批权限内，应由本级审批，不报上级",
 }
 
 # HTTP status each code maps to in web and API answers.
@@ -120,6 +130,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FORM_UNKNOWN: 404,
     ErrorCode.ROLE_FORBIDDEN: 403,
     ErrorCode.STEP_OUT_OF_TURN: 409,
+    ErrorCode.MATTER_BEYOND_AUTHORITY: 409,
+    ErrorCode.MATTER_WITHIN_AUTHORITY: 409,
 }
 
 

@@ -17,3 +17,9 @@ class RosterConfig(AppConfig):
         from .kinds import register as register_kinds
 
         register_kinds()  # the release filing (出编备案) workflow
+        from .intakes import register as register_intakes
+
+        register_intakes()  # the 新建申请 forms of these kinds
+        from .kinds_enrollment import register as register_enrollment
+
+        register_enrollment()  # the enrollment filing (入编备案) and its form

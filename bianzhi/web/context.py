@@ -99,13 +99,47 @@ def build_navigation(request: HttpRequest) -> list[dict]:
         if approvals["reviewer"]:
             items.append(_item(_("已办"), "web:approvals_completed", path))
         # nav:approvals-new (new request per kind) — items.append(...) here
+        if approvals["submitter"]:
+            items.append(_item(_("新建申请"), "web:approval_new", path))
         # nav:enrollment (入编备案 batches, publicity)
+        items.append(
+            _item(_("入编公示"), "web:enrollment_filings", path, "/enrollment/")
+        )
         # nav:matters (机构编制事项, 顶格协调事项)
+        items.append(_item(_("机构编制事项"), "web:matters", path, "/matters/"))
+        if can_view_business(user):
+            items.append(
+                _item(_("顶格协调事项"), "web:coordination", path, "/coordination/")
+            )
         sections.append({"label": _("审批"), "items": items})
     # nav:stats (统计报表) — stats_items.append(...) under this anchor
     stats_items: list[dict] = []
+    if has_permission(user, Permission.VIEW_STATS):
+        stats_items.append(_item(_("统计报表"), "web:stats", path, "/stats/"))
     # nav:dashboard (驾驶舱, 预警, 决策分析)
+    if has_permission(user, Permission.VIEW_STATS):
+        stats_items.append(_item(_("驾驶舱"), "web:dashboard", path, "/dashboard/"))
+        stats_items.append(
+            _item(_("辅助决策"), "web:dashboard_decision", path, "/dashboard/decision/")
+        )
+        if path.startswith("/dashboard/decision/"):
+            stats_items[-2]["active"] = False
+    if has_permission(user, Permission.VIEW_WARNINGS):
+        stats_items.append(_item(_("预警"), "web:warnings", path, "/warnings/"))
     # nav:reconcile (比对)
+    if has_permission(user, Permission.RUN_RECONCILE) or has_permission(
+        user, Permission.REVIEW_FINDING
+    ):
+        stats_items.append(
+            _item(_("数据比对"), "web:reconcile_runs", path, "/reconcile/")
+        )
+        stats_items.append(
+            _item(
+                _("待移交督查"), "web:reconcile_handover", path, "/reconcile/handover/"
+            )
+        )
+        if path.startswith("/reconcile/handover/"):
+            stats_items[-2]["active"] = False
     if stats_items:
         sections.append({"label": _("统计分析"), "items": stats_items})
     if can_manage(user):

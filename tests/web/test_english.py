@@ -61,6 +61,34 @@ def test_unit_hr_sees_the_unit_portal_in_english(client, city, cast):
     assert "Name or pinyin initials" in people and "姓名或拼音首字母" not in people
 
 
+def test_office_sees_the_new_pages_of_this_release_in_english(client, city, cast):
+    """Approvals, enrollment, matters, stats, dashboard and reconciliation chrome."""
+    english(client, cast.office)
+    expected = {
+        reverse("web:approval_new"): ["New application", "Fill in"],
+        reverse("web:approvals_notifications"): ["Approval messages", "No new messages"],
+        reverse("web:enrollment_filings"): ["Enrollment publicity", "Publicity period"],
+        reverse("web:matters"): ["Establishment matters", "Approval status"],
+        reverse("web:coordination"): ["Top-level coordination items", "Responsible unit"],
+        reverse("web:stats"): ["Statistical reports", "Report"],
+        reverse("web:dashboard"): ["Dashboard", "Monthly trend of quota and occupied"],
+        reverse("web:dashboard_decision"): ["Decision support analysis", "Ageing index"],
+        reverse("web:warnings"): ["Warnings by rule", "Warning details"],
+        reverse("web:reconcile_runs"): ["Data reconciliation", "New reconciliation"],
+        reverse("web:reconcile_new"): ["Payroll data", "Upload and start reconciliation"],
+        reverse("web:reconcile_handover"): ["Awaiting handover to inspection"],
+    }  # fmt: skip
+    chinese = ("新建申请", "审批消息", "入编公示", "顶格协调事项", "统计报表", "驾驶舱",
+               "辅助决策", "预警明细", "数据比对", "工资统发数据", "待移交督查")  # fmt: skip
+    for url, needles in expected.items():
+        text = page(client, url)
+        assert 'lang="en"' in text, url
+        for needle in needles:
+            assert needle in text, (url, needle)
+        for word in chinese:
+            assert word not in text, (url, word)
+
+
 def _entries(text: str):
     """(msgid, msgstr, flags) of each entry of a .po file, plural-free."""
     for block in text.split("\n\n"):
