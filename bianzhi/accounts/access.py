@@ -15,6 +15,7 @@ from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.core.roles import Permission, Role, role_allows
 from bianzhi.orgs.models import Region, Unit
+from bianzhi.orgs.selectors import region_subtree
 
 from .models import RoleAssignment
 
@@ -35,17 +36,6 @@ def assignments(user) -> list[RoleAssignment]:
         )
         setattr(user, _CACHE_ATTR, cached)
     return cached
-
-
-def region_subtree(code: str) -> set[str]:
-    """The region and every region below it."""
-    codes, frontier = {code}, [code]
-    while frontier:
-        frontier = list(
-            Region.objects.filter(parent_id__in=frontier).values_list("code", flat=True)
-        )
-        codes.update(frontier)
-    return codes
 
 
 def _unit_filter(assignment: RoleAssignment) -> Q | None:

@@ -30,7 +30,7 @@ from bianzhi.core.actor import Actor
 from bianzhi.core.codes import mask_id_number
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import InstitutionClass, Region, Unit, UnitKind, UnitRank
-from bianzhi.orgs.selectors import units_as_of
+from bianzhi.orgs.selectors import region_subtree, units_as_of
 from bianzhi.quota.models import (
     Funding,
     HolderKind,
@@ -41,7 +41,7 @@ from bianzhi.quota.models import (
     QuotaCategory,
     QuotaEntry,
 )
-from bianzhi.quota.selectors import occupancy_as_of, region_balances
+from bianzhi.quota.selectors import approved_as_of, occupancy_as_of, region_balances
 from bianzhi.roster.models import Appointment, Posting
 from bianzhi.roster.selectors import in_force
 from bianzhi.roster.values import (
@@ -74,22 +74,13 @@ def _region_codes(region_code: str | None) -> set[str] | None:
     """The region and every region below it; None = no restriction."""
     if not region_code:
         return None
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for code, parent in Region.objects.values_list("code", "parent_id"):
-        children[parent].append(code)
     if not Region.objects.filter(code=region_code).exists():
         raise ApplicationError(
             ErrorCode.REGION_UNKNOWN,
             f"行政区划代码「{region_code}」不存在",
             field="region",
         )
-    found, todo = set(), [region_code]
-    while todo:
-        code = todo.pop()
-        if code not in found:
-            found.add(code)
-            todo.extend(children.get(code, []))
-    return found
+    return region_subtree(region_code)
 
 
 def _scope(region_code: str | None, unit_ids: list[int] | None) -> str:
@@ -207,8 +198,8 @@ def _roster_rows(
         "unit_id", "account__category__sort_order", "account__funding", "id"
     )
     if for_reconcile:
-        approved = reconcile.approved_by_account(
-            postings.values("account_id").distinct(), day
+        approved = approved_as_of(
+            postings.values_list("account_id", flat=True).distinct(), day
         )
         seconded = reconcile.secondments_in_force(postings.values("person_id"), day)
     seq = 0

@@ -13,28 +13,16 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from bianzhi.core.codes import mask_id_number
 from bianzhi.orgs.models import Unit
-from bianzhi.quota.models import Funding, QuotaEntry
+from bianzhi.quota.models import Funding
 from bianzhi.roster.models import OffQuotaStaff, Secondment
 from bianzhi.roster.values import FundingSource
 
 EXTRA_HEADERS = ["核定编制数", "借调单位", "借调开始日期", "借调结束日期"]
 OFF_QUOTA_CATEGORY = "编外"
-
-
-def approved_by_account(account_ids, day: dt.date) -> dict[int, int]:
-    """Approved count of each account on `day`: the sum of its ledger entries
-    effective by then (the ledger is the source of every balance)."""
-    rows = (
-        QuotaEntry.objects.filter(account_id__in=account_ids, effective_date__lte=day)
-        .values_list("account_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    return dict(rows)
 
 
 def secondments_in_force(person_ids, day: dt.date) -> dict[int, tuple[str, Any, Any]]:

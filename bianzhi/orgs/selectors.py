@@ -188,6 +188,17 @@ def effective_changes(units) -> dict[int, list[UnitChange]]:
     return grouped
 
 
+def region_subtree(code: str) -> set[str]:
+    """The region and every region below it (one indexed query per level)."""
+    codes, frontier = {code}, [code]
+    while frontier:
+        frontier = list(
+            Region.objects.filter(parent_id__in=frontier).values_list("code", flat=True)
+        )
+        codes.update(frontier)
+    return codes
+
+
 def unit_as_of(unit: Unit, as_of: dt.date) -> UnitState | None:
     """The unit on `as_of`; None if it was not yet established."""
     return _state(unit, effective_changes([unit]).get(unit.pk, []), as_of)

@@ -166,6 +166,29 @@ def _approved_as_of(
     return totals
 
 
+def approved_as_of(
+    account_ids: Iterable[int], as_of: dt.date, *, today: dt.date | None = None
+) -> dict[int, int]:
+    """Approved count of each account on `as_of` from its ledger entries
+    (pending movements included after today); accounts without entries absent."""
+    ids = set(account_ids)
+    regions = set(
+        QuotaAccount.objects.filter(pk__in=ids).values_list(
+            "unit__region_id", flat=True
+        )
+    )
+    return dict(
+        _approved_as_of(
+            Q(account_id__in=ids),
+            ids,
+            regions,
+            as_of,
+            today=today or timezone.localdate(),
+            known_at=None,
+        )
+    )
+
+
 def loan_outstanding_as_of(
     loans: list[Loan], as_of: dt.date | None = None
 ) -> dict[int, int]:

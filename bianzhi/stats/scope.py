@@ -8,22 +8,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bianzhi.orgs.models import Region, Unit, UnitChange
-from bianzhi.orgs.selectors import UnitState, units_as_of
+from bianzhi.orgs.selectors import UnitState, region_subtree, units_as_of
 
 from .base import Selection
 
 
 def region_codes_under(code: str) -> list[str]:
-    """The region and all its sub-regions (the region table is small)."""
-    children: dict[str | None, list[str]] = {}
-    for rcode, parent in Region.objects.values_list("code", "parent_id"):
-        children.setdefault(parent, []).append(rcode)
-    found, stack = [], [code]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children.get(current, ()))
-    return sorted(found)
+    """The region and all its sub-regions, sorted."""
+    return sorted(region_subtree(code))
 
 
 def unit_ids_under(unit_id: int) -> list[int]:
