@@ -12,5 +12,9 @@ class DocumentsConfig(AppConfig):
         from .effects import register
 
         register()
-        from .effects_matters import register as register_matters; register_matters()  # noqa: E702, I001
-        from .effects_enrollment import register as register_enrollment; register_enrollment()  # noqa: E702, I001
+        from .effects_matters import register as register_matters
+
+        register_matters()
+        from .effects_enrollment import register as register_enrollment
+
+        register_enrollment()

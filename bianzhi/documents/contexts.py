@@ -1,26 +1,45 @@
-"""Data of the establishment certificate (机构编制管理证), read from the domains.
+"""The establishment certificate (机构编制管理证): its facts, read once from the
+domains, and the PDF's context made of them.
 
-The web page (web/views/certificate.py) gathers the same facts for the screen;
-documents sit below web and may not import it, so this module reads the
-org/quota/roster selectors directly and returns plain values (what is printed
-is what was true on `as_of`). Part 6 lists the people in post by name,
-position and entry date only: the certificate is handed to the unit, and ID
-numbers belong in the roster, not on paper.
+`certificate_facts` is the one selector of what the certificate states about
+a unit on a date (parts 1–5: the unit as it stood, its mandate and internal
+bodies, leader posts and their history, accounts, change records and the
+applied quota movements). The web page (web/views/certificate.py) and the
+signed PDF (`certificate_context`, documents.services.certificate_issue) both
+start from it and only shape it for their templates, so the page and the PDF
+show the same facts. It lives here, not in a domain app: it reads orgs, quota
+and roster together, and documents sits above them (web may import it).
+
+Part 6 lists the people in post by name, position and entry date only: the
+certificate is handed to the unit, and ID numbers belong in the roster, not on
+paper (the web page renders its part 6 with the roster's template tag).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from bianzhi.orgs import selectors as org_selectors
-from bianzhi.orgs.models import Unit, UnitChange, UnitKind
+from bianzhi.orgs.models import InternalBody, Mandate, Unit, UnitChange, UnitKind
 from bianzhi.quota import selectors as quota_selectors
-from bianzhi.quota.leader_posts import leader_post_history, leader_posts_as_of
-from bianzhi.quota.models import Funding, LeaderPostScope, QuotaEntry, QuotaMovement
+from bianzhi.quota.leader_posts import (
+    LeaderPostView,
+    leader_post_history,
+    leader_posts_as_of,
+)
+from bianzhi.quota.models import (
+    Funding,
+    LeaderPostQuota,
+    LeaderPostScope,
+    QuotaEntry,
+    QuotaMovement,
+)
 from bianzhi.roster import selectors as roster_selectors
 
+# Part 1's change records; the others (internal bodies, mandate) are part 3's.
 BASIC_KINDS = {
     UnitChange.Kind.ESTABLISH,
     UnitChange.Kind.RENAME,
@@ -29,6 +48,64 @@ BASIC_KINDS = {
     UnitChange.Kind.REVOKE,
     UnitChange.Kind.MERGE,
 }
+BODY_KINDS = {
+    UnitChange.Kind.INTERNAL_BODY_ADD,
+    UnitChange.Kind.INTERNAL_BODY_REMOVE,
+    UnitChange.Kind.MANDATE,
+}
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """Parts 1–5 of the certificate of `unit` as they stood on `as_of`."""
+
+    unit: Unit
+    as_of: dt.date
+    state: org_selectors.UnitState | None  # None: not yet established
+    parent: Unit | None  # the parent the unit had on as_of
+    mandate: Mandate | None
+    bodies: list[InternalBody]
+    bodies_status: org_selectors.BodiesStatus
+    accounts: list[quota_selectors.AccountView]
+    leader_posts: list[LeaderPostView]
+    # Leader-post versions effective by as_of, in date order.
+    post_history: list[LeaderPostQuota]
+    # The unit's change records effective by as_of, in date order; pending
+    # and flagged ones included (the page shows them marked, the PDF omits them).
+    changes: list[UnitChange]
+    # Applied movements that touched the unit's accounts by as_of, in date order.
+    movements: list[QuotaMovement]
+
+
+def certificate_facts(unit: Unit, as_of: dt.date) -> CertificateFacts:
+    state = org_selectors.unit_as_of(unit, as_of)
+    parent = None
+    if state is not None and state.parent_id:
+        parent = Unit.objects.filter(pk=state.parent_id).first()
+    movements = quota_selectors.movements_queryset(unit=unit, date_to=as_of).filter(
+        status=QuotaMovement.Status.APPLIED
+    )
+    return CertificateFacts(
+        unit=unit,
+        as_of=as_of,
+        state=state,
+        parent=parent,
+        mandate=org_selectors.mandate_as_of(unit, as_of),
+        bodies=org_selectors.internal_bodies_as_of(unit, as_of),
+        bodies_status=org_selectors.internal_bodies_status(unit, as_of),
+        accounts=quota_selectors.unit_accounts(unit, as_of=as_of),
+        leader_posts=leader_posts_as_of(unit, as_of),
+        post_history=[
+            v for v in leader_post_history(unit) if v.effective_date <= as_of
+        ],
+        changes=[
+            c for c in org_selectors.unit_lineage(unit) if c.effective_date <= as_of
+        ],
+        movements=list(movements.order_by("effective_date", "id")),
+    )
+
+
+# --- the PDF's context ---------------------------------------------------------
 
 
 def office_name_for(unit: Unit) -> str:
@@ -39,40 +116,40 @@ def _funding_label(value: str) -> str:
     return Funding(value).label if value in Funding.values else value
 
 
+def _account_rows(views) -> list[dict[str, Any]]:
+    return [
+        {
+            "category": view.category.name,
+            "funding": _funding_label(str(view.funding)),
+            "approved": view.approved,
+            "occupied": view.occupied,
+            "reserved": view.reserved,
+            "vacancy": view.vacancy,
+            "over": view.over,
+        }
+        for view in views
+    ]
+
+
 def _accounts(unit: Unit, as_of: dt.date) -> list[dict[str, Any]]:
-    rows = []
-    for view in quota_selectors.unit_accounts(unit, as_of=as_of):
-        rows.append(
-            {
-                "category": view.category.name,
-                "funding": _funding_label(str(view.funding)),
-                "approved": view.approved,
-                "occupied": view.occupied,
-                "reserved": view.reserved,
-                "vacancy": view.vacancy,
-                "over": view.over,
-            }
-        )
-    return rows
+    return _account_rows(quota_selectors.unit_accounts(unit, as_of=as_of))
 
 
-def _changes(unit: Unit, as_of: dt.date, kinds: set) -> list[dict[str, Any]]:
+def _changes(facts: CertificateFacts, kinds: set) -> list[dict[str, Any]]:
     return [
         {
             "date": change.effective_date,
             "kind": change.get_kind_display(),
             "doc_no": change.doc_no,
         }
-        for change in org_selectors.unit_lineage(unit)
-        if change.kind in kinds
-        and change.status == UnitChange.Status.APPLIED
-        and change.effective_date <= as_of
+        for change in facts.changes
+        if change.kind in kinds and change.status == UnitChange.Status.APPLIED
     ]
 
 
-def _posts(unit: Unit, as_of: dt.date) -> tuple[list[dict], list[dict]]:
+def _posts(views: list[LeaderPostView]) -> tuple[list[dict], list[dict]]:
     unit_posts, body_posts = [], []
-    for view in leader_posts_as_of(unit, as_of):
+    for view in views:
         row = {
             "body": view.internal_body.name if view.internal_body else "",
             "level": view.level_label,
@@ -85,7 +162,7 @@ def _posts(unit: Unit, as_of: dt.date) -> tuple[list[dict], list[dict]]:
     return unit_posts, body_posts
 
 
-def _post_history(unit: Unit, as_of: dt.date) -> list[dict[str, Any]]:
+def _post_history(versions: list[LeaderPostQuota]) -> list[dict[str, Any]]:
     return [
         {
             "date": version.effective_date,
@@ -96,26 +173,22 @@ def _post_history(unit: Unit, as_of: dt.date) -> list[dict[str, Any]]:
             "count": version.count,
             "doc_no": version.doc_no,
         }
-        for version in leader_post_history(unit)
-        if version.effective_date <= as_of
+        for version in versions
     ]
 
 
-def _quota_changes(unit: Unit, as_of: dt.date) -> list[dict[str, Any]]:
-    """Applied movements that touched the unit's accounts, net per movement."""
+def _quota_changes(unit: Unit, movements: list[QuotaMovement]) -> list[dict[str, Any]]:
+    """The movements with the unit's own legs, net per movement."""
+    by_id = {movement.pk: movement for movement in movements}
     entries = (
-        QuotaEntry.objects.filter(
-            account__unit=unit,
-            effective_date__lte=as_of,
-            movement__status=QuotaMovement.Status.APPLIED,
-        )
-        .select_related("movement", "account__category")
-        .order_by("effective_date", "movement_id")
+        QuotaEntry.objects.filter(movement_id__in=list(by_id), account__unit=unit)
+        .select_related("account__category")
+        .order_by("effective_date", "movement_id", "id")
     )
     by_movement: dict[int, dict[str, Any]] = {}
     legs: dict[int, list[str]] = defaultdict(list)
     for entry in entries:
-        movement = entry.movement
+        movement = by_id[entry.movement_id]
         row = by_movement.setdefault(
             movement.pk,
             {
@@ -147,29 +220,19 @@ def _people(unit: Unit, as_of: dt.date) -> list[dict[str, Any]]:
 
 
 def certificate_context(unit: Unit, as_of: dt.date) -> dict[str, Any]:
-    """Parts 1–6 of the certificate of `unit` as they stood on `as_of`."""
-    state = org_selectors.unit_as_of(unit, as_of)
-    parent_name = ""
-    if state is not None and state.parent_id:
-        parent_name = (
-            Unit.objects.filter(pk=state.parent_id)
-            .values_list("name", flat=True)
-            .first()
-            or ""
-        )
-    mandate = org_selectors.mandate_as_of(unit, as_of)
-    bodies = org_selectors.internal_bodies_as_of(unit, as_of)
-    status = org_selectors.internal_bodies_status(unit, as_of)
-    unit_posts, body_posts = _posts(unit, as_of)
-    accounts = _accounts(unit, as_of)
-    body_kinds = set(UnitChange.Kind) - BASIC_KINDS
+    """Parts 1–6 of the certificate of `unit` as they stood on `as_of`, as the
+    PDF template's plain values."""
+    facts = certificate_facts(unit, as_of)
+    state, mandate = facts.state, facts.mandate
+    unit_posts, body_posts = _posts(facts.leader_posts)
+    accounts = _account_rows(facts.accounts)
     return {
         "office_name": office_name_for(unit),
         "unit_name": state.name if state else unit.name,
         "as_of": as_of,
         "cover": "机关" if unit.kind != UnitKind.INSTITUTION else "事业单位",
         "state": state,
-        "parent_name": parent_name,
+        "parent_name": facts.parent.name if facts.parent else "",
         "mandate_functions": mandate.functions if mandate else "",
         "mandate_doc_no": mandate.doc_no if mandate else "",
         "bodies": [
@@ -179,20 +242,20 @@ def certificate_context(unit: Unit, as_of: dt.date) -> dict[str, Any]:
                 "established_on": body.established_on,
                 "doc_no": body.established_doc_no,
             }
-            for body in bodies
+            for body in facts.bodies
         ],
-        "bodies_approved": status.approved,
-        "bodies_count": status.count,
-        "basic_changes": _changes(unit, as_of, BASIC_KINDS),
-        "body_changes": _changes(unit, as_of, body_kinds),
+        "bodies_approved": facts.bodies_status.approved,
+        "bodies_count": facts.bodies_status.count,
+        "basic_changes": _changes(facts, BASIC_KINDS),
+        "body_changes": _changes(facts, BODY_KINDS),
         "unit_posts": unit_posts,
         "body_posts": body_posts,
-        "post_history": _post_history(unit, as_of),
+        "post_history": _post_history(facts.post_history),
         "accounts": accounts,
         "accounts_total": {
             key: sum(row[key] for row in accounts)
             for key in ("approved", "occupied", "reserved", "vacancy")
         },
-        "quota_changes": _quota_changes(unit, as_of),
+        "quota_changes": _quota_changes(unit, facts.movements),
         "people": _people(unit, as_of),
     }

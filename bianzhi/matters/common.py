@@ -14,9 +14,9 @@ from bianzhi.core import audit
 from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import InternalBody, Unit, UnitChange
-from bianzhi.quota import ledger, occupancy
+from bianzhi.quota import ledger, ledger_accounts, occupancy
 from bianzhi.quota import rules as quota_rules
-from bianzhi.quota.ledger import AccountKey
+from bianzhi.quota.ledger_accounts import AccountKey
 from bianzhi.quota.models import (
     HolderKind,
     Loan,
@@ -93,7 +93,7 @@ def lock_persons(person_ids) -> dict[int, Person]:
 
 
 def lock_units(unit_ids, *, field: str = "unit") -> dict[int, Unit]:
-    units = ledger.lock_units(unit_ids)
+    units = ledger_accounts.lock_units(unit_ids)
     if set(unit_ids) - set(units):
         raise ApplicationError(ErrorCode.UNIT_UNKNOWN, field=field)
     return units
@@ -120,7 +120,7 @@ def require_established(unit: Unit, on: dt.date) -> None:
 def unit_accounts(unit: Unit) -> dict[int, QuotaAccount]:
     """Every account of the unit, locked (by id)."""
     ids = QuotaAccount.objects.filter(unit=unit).values_list("id", flat=True)
-    return ledger.lock_accounts(list(ids))
+    return ledger_accounts.lock_accounts(list(ids))
 
 
 def refuse_reserved(accounts, what: str) -> None:
@@ -130,7 +130,7 @@ def refuse_reserved(accounts, what: str) -> None:
         if account.reserved:
             raise ApplicationError(
                 ErrorCode.VALUE_INVALID,
-                f"{ledger.account_label(account)}有预留编制{account.reserved}名"
+                f"{ledger_accounts.account_label(account)}有预留编制{account.reserved}名"
                 f"（用编计划或核准），请先使用或撤回后再办理{what}",
                 field="unit",
             )
@@ -149,7 +149,9 @@ def open_unit_accounts(
 ) -> tuple[dict[AccountKey, QuotaAccount], list[dict]]:
     """Lock (opening the missing ones) the unit accounts a posting moves into."""
     categories = {c.code: c for c in QuotaCategory.objects.all()}
-    found, created = ledger.open_accounts(keys, categories=categories, units=units)
+    found, created = ledger_accounts.open_accounts(
+        keys, categories=categories, units=units
+    )
     return found, [audit.change(a, None, audit.snapshot(a)) for a in created]
 
 

@@ -13,7 +13,8 @@ from collections import defaultdict
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from . import ledger, rules, selectors
+from . import rules, selectors
+from .ledger_accounts import account_label
 from .models import HolderKind, Loan, QuotaAccount, QuotaEntry, QuotaMovement
 
 
@@ -23,7 +24,7 @@ def _problem(code: str, message: str, obj: str) -> dict:
 
 def _labels(ids) -> dict[int, str]:
     return {
-        a.pk: ledger.account_label(a)
+        a.pk: account_label(a)
         for a in QuotaAccount.objects.select_related("unit", "category").filter(
             pk__in=list(ids)
         )
@@ -192,7 +193,7 @@ def _holdings() -> list[dict]:
     for account in accounts.filter(~Q(approved=0) | Q(occupied__gt=0)):
         unit, category = account.unit, account.category
         obj = f"QuotaAccount:{account.pk}"
-        label = ledger.account_label(account)
+        label = account_label(account)
         if account.approved and not unit.is_active:
             out.append(
                 _problem(

@@ -1,6 +1,8 @@
 """The double-entry quota ledger (DOMAIN §3.2) and leader-post quotas (§3.3).
 
-Only quota.ledger writes QuotaEntry rows and the account counters.
+Only the ledger (quota.ledger and its ledger_counters) writes QuotaEntry rows
+and the approved counters; quota.occupancy alone writes occupied, reserved
+and the intake credits.
 """
 
 from django.db import models

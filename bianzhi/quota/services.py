@@ -42,8 +42,8 @@ from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Region, Unit
 
 from . import ledger, rules
-from .ledger import AccountKey
-from .ledger import category_of as resolve_category
+from .ledger_accounts import REVERSAL_PREFIX, AccountKey, is_reversal, key_of
+from .ledger_accounts import category_of as resolve_category
 from .models import HolderKind, Loan, MovementKind, QuotaAccount, QuotaMovement
 
 RESERVE, POOL, EXTERNAL = HolderKind.RESERVE, HolderKind.POOL, HolderKind.EXTERNAL
@@ -528,14 +528,14 @@ def movement_reverse(
         what = f"第{original.pk}号{original.get_kind_display()}（{original.doc_no}）"
         already = (
             QuotaMovement.objects.filter(
-                related=original, note__startswith=ledger.REVERSAL_PREFIX
+                related=original, note__startswith=REVERSAL_PREFIX
             )
             .exclude(status=QuotaMovement.Status.FLAGGED)
             .exists()
         )
         rules.check_reversible(
             status=original.status,
-            is_reversal=ledger.is_reversal(original),
+            is_reversal=is_reversal(original),
             already_reversed=already,
             description=what,
         )
@@ -555,14 +555,14 @@ def movement_reverse(
             kind=rules.OPPOSITE_KIND[original.kind],
             region_id=original.region_id,
             legs=[
-                (ledger.key_of(accounts[leg["account"]]), -leg["amount"])
+                (key_of(accounts[leg["account"]]), -leg["amount"])
                 for leg in original.legs
             ],
             categories=list({a.category for a in accounts.values()}),
             units=list({a.unit for a in accounts.values() if a.unit_id}),
             related=original,
             check_holding=False,
-            note=f"{ledger.REVERSAL_PREFIX}{what}",
+            note=f"{REVERSAL_PREFIX}{what}",
         )
         _record(args, "quota_movement_reverse", changes, f"冲销{what}")
     return result

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from bianzhi.orgs.models import Unit
-from bianzhi.quota import ledger
+from bianzhi.quota.ledger_accounts import account_label
 from bianzhi.quota.models import (
     HolderKind,
     LeaderKind,
@@ -30,7 +30,7 @@ def _problem(code: str, message: str, obj: str) -> dict:
 
 def _labels(ids) -> dict[int, str]:
     return {
-        a.pk: ledger.account_label(a)
+        a.pk: account_label(a)
         for a in QuotaAccount.objects.select_related("unit", "category").filter(
             pk__in=list(ids)
         )

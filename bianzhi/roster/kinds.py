@@ -55,7 +55,7 @@ from bianzhi.core.workdays import working_days_between
 from . import rules
 from .models import Posting
 from .services_common import date_arg, pk_of
-from .services_postings import _check_destination, person_release
+from .services_postings import check_destination, person_release
 from .values import RELEASE_REASON, resolve
 
 RELEASE_FILING = "release_filing"
@@ -117,9 +117,7 @@ def reason_of(request) -> tuple[str, str]:
     code = resolve(
         RELEASE_REASON, request.payload.get("reason_code"), field="reason_code"
     )
-    destination = _check_destination(
-        code, str(request.payload.get("destination") or "")
-    )
+    destination = check_destination(code, str(request.payload.get("destination") or ""))
     return code, destination
 
 

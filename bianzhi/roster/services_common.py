@@ -23,8 +23,8 @@ from bianzhi.core.codes import INITIAL_LOAD_DOC_NO, normalise_doc_no
 from bianzhi.core.dates import parse_date, parse_optional_date
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.orgs.models import Unit
-from bianzhi.quota import ledger
-from bianzhi.quota.ledger import category_of as resolve_category
+from bianzhi.quota import ledger_accounts
+from bianzhi.quota.ledger_accounts import category_of as resolve_category
 from bianzhi.quota.models import QuotaAccount, QuotaEntry
 from bianzhi.quota.rules import FUNDING_LABELS, parse_funding
 
@@ -154,7 +154,7 @@ def lock_person(person_id: int) -> Person:
 
 def lock_units(unit_ids) -> dict[int, Unit]:
     ids = set(unit_ids)
-    units = ledger.lock_units(ids - {None})
+    units = ledger_accounts.lock_units(ids - {None})
     if ids - set(units):
         raise ApplicationError(ErrorCode.UNIT_UNKNOWN, field="unit")
     return units
@@ -185,7 +185,7 @@ def account_id_for(unit: Unit, category, funding: str) -> int:
 def lock_accounts(
     account_ids, *, units: dict[int, Unit] | None = None
 ) -> dict[int, QuotaAccount]:
-    return ledger.lock_accounts(account_ids, units=units)
+    return ledger_accounts.lock_accounts(account_ids, units=units)
 
 
 def lock_account_for(unit: Unit, category, funding: str) -> QuotaAccount:
@@ -207,7 +207,7 @@ def lock_account_for(unit: Unit, category, funding: str) -> QuotaAccount:
 
 
 def label(account: QuotaAccount) -> str:
-    return ledger.account_label(account)
+    return ledger_accounts.account_label(account)
 
 
 def save(instance, *, exclude: list[str] | None = None) -> None:

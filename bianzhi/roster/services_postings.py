@@ -157,7 +157,10 @@ def person_enroll(
 # --- release -------------------------------------------------------------------------
 
 
-def _check_destination(reason_code: str, destination: str) -> str:
+def check_destination(reason_code: str, destination: str) -> str:
+    """The cleaned destination of a release; a transfer out names one outside
+    the system. Public: the release filing (roster.kinds.reason_of) applies
+    the same check as person_release."""
     destination = (destination or "").strip()
     if reason_code != ReleaseReason.TRANSFER_OUT:
         return destination
@@ -199,7 +202,7 @@ def person_release(
         )
     require_unit_writer(actor, current.unit_id, "出编备案")
     reason_code = resolve(RELEASE_REASON, reason_code, field="reason_code")
-    destination = _check_destination(reason_code, destination)
+    destination = check_destination(reason_code, destination)
     exit_date = date_arg(exit_date, field="exit_date", today=today, what="出编日期")
     doc_no = clean_doc_no(doc_no, required=False)
     late = rules.release_is_late(exit_date, today)

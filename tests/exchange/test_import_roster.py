@@ -15,7 +15,7 @@ from bianzhi.core.errors import ErrorCode as E
 from bianzhi.core.models import AuditEvent
 from bianzhi.exchange.models import ImportRun
 from bianzhi.exchange.services import import_run_create
-from bianzhi.roster.bulk import EXCESS_REASON
+from bianzhi.roster.bulk_plan import EXCESS_REASON
 from bianzhi.roster.models import Person, Posting
 
 from ..roster.helpers import (  # noqa: F401

@@ -20,7 +20,8 @@ from bianzhi.core.models import AuditEvent
 from bianzhi.orgs import services as orgs
 from bianzhi.quota.models import QuotaAccount
 from bianzhi.roster import checks, services
-from bianzhi.roster.bulk import EXCESS_REASON, bulk_enroll
+from bianzhi.roster.bulk import bulk_enroll
+from bianzhi.roster.bulk_plan import EXCESS_REASON
 from bianzhi.roster.models import Person, Posting
 from tests.conftest import grant_permit
 

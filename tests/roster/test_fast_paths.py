@@ -221,18 +221,18 @@ def test_one_update_for_all_legs_keeps_each_guard(units):
     from django.db import transaction
 
     from bianzhi.core.errors import ApplicationError, ErrorCode
-    from bianzhi.quota import ledger
+    from bianzhi.quota import ledger_accounts, ledger_counters
 
     bureau = QuotaAccount.objects.get(
         unit=units["bureau"], category_id="administrative"
     )
     other = QuotaAccount.objects.get(unit=units["other"], category_id="administrative")
-    ledger.attach([bureau, other])
+    ledger_accounts.attach([bureau, other])
     start = other.approved
     movement = QuotaMovement(reform=False, effective_date=TODAY, doc_no=DOC)
     QuotaAccount.objects.filter(pk=bureau.pk).update(approved=0)
     with pytest.raises(ApplicationError) as info, transaction.atomic():
-        ledger._update_counters(
+        ledger_counters.update_counters(
             sorted([(bureau, -1), (other, 1)], key=lambda leg: leg[0].pk), movement
         )
     assert info.value.code == ErrorCode.QUOTA_NEGATIVE
@@ -240,7 +240,7 @@ def test_one_update_for_all_legs_keeps_each_guard(units):
     assert QuotaAccount.objects.get(pk=other.pk).approved == start
     QuotaAccount.objects.filter(pk=bureau.pk).update(approved=5)
     with transaction.atomic():
-        ledger._update_counters(
+        ledger_counters.update_counters(
             sorted([(bureau, -2), (other, 2)], key=lambda leg: leg[0].pk), movement
         )
     assert QuotaAccount.objects.get(pk=bureau.pk).approved == 3

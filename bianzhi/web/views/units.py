@@ -86,9 +86,10 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _lineage_rows(unit: Unit) -> list[dict]:
+def lineage_rows(changes: list[UnitChange]) -> list[dict]:
+    """Change records with their before/after described (the lineage table)."""
     rows = []
-    for change in org_selectors.unit_lineage(unit):
+    for change in changes:
         rows.append(
             {
                 "change": change,
@@ -148,8 +149,16 @@ def _describe_record(value: dict) -> str:
     return "、".join(f"{k}={v}" for k, v in value.items())
 
 
+def account_totals(accounts: list[dict]) -> dict[str, int]:
+    """The sums under the accounts table (accounts: web.labels.account_row's)."""
+    return {
+        key: sum(row[key] for row in accounts)
+        for key in ("approved", "occupied", "reserved", "vacancy", "over", "borrowed")
+    }
+
+
 def unit_context(unit: Unit, as_of: dt.date, user) -> dict:
-    """Everything the unit page and the certificate show, as of `as_of`."""
+    """Everything the unit page shows, as of `as_of`."""
     state = org_selectors.unit_as_of(unit, as_of)
     parent = None
     if state is not None and state.parent_id:
@@ -157,10 +166,6 @@ def unit_context(unit: Unit, as_of: dt.date, user) -> dict:
     accounts = [
         account_row(v) for v in quota_selectors.unit_accounts(unit, as_of=as_of)
     ]
-    totals = {
-        key: sum(row[key] for row in accounts)
-        for key in ("approved", "occupied", "reserved", "vacancy", "over", "borrowed")
-    }
     visible_children = (
         units_in_scope(user).filter(parent=unit).order_by("id") if user else []
     )
@@ -171,12 +176,12 @@ def unit_context(unit: Unit, as_of: dt.date, user) -> dict:
         "as_of": as_of,
         "today": timezone.localdate(),
         "accounts": accounts,
-        "totals": totals,
+        "totals": account_totals(accounts),
         "leader_posts": leader_posts_as_of(unit, as_of),
         "bodies": org_selectors.internal_bodies_as_of(unit, as_of),
         "bodies_status": org_selectors.internal_bodies_status(unit, as_of),
         "mandate": org_selectors.mandate_as_of(unit, as_of),
-        "lineage": _lineage_rows(unit),
+        "lineage": lineage_rows(org_selectors.unit_lineage(unit)),
         "children": visible_children,
     }
 
