@@ -1,8 +1,13 @@
 """The English catalogue covers the roster, portal, review and exchange pages.
 
 The UI is Chinese by default; a user who picks English through the language
-switcher must not meet untranslated page chrome on the newer pages. Data
-labels (unit kinds, categories, rule messages) stay Chinese by design.
+switcher must not meet untranslated page chrome on the newer pages. Domain
+labels (approval kinds and steps, statistics forms and columns, warning and
+reconciliation rules, value sets such as unit kinds and categories, error-code
+titles) are translated on pages at display time by the `label` filter
+(web/label_text.py, msgids in the generated web/label_catalog.py); records
+(audit events, signed documents, exports, CLI output) and the detail text of
+error messages stay Chinese. test_english_labels.py and its siblings test that.
 """
 
 from __future__ import annotations
