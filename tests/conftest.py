@@ -100,9 +100,6 @@ def pytest_terminal_summary(terminalreporter):
 # --- permits ------------------------------------------------------------------------
 
 _permit_numbers = iter(range(1, 10**9))
-# Permit.request_id of the permits grant_permit issues: far above any real
-# approvals.Request id, so they never collide with a workflow's permit.
-GRANTED_REQUEST_IDS = 9_000_000_000
 
 
 def grant_permit(unit, *, category="administrative", funding="full", channel="考录",
@@ -110,21 +107,17 @@ def grant_permit(unit, *, category="administrative", funding="full", channel="�
     """A permit (用编核准) of `count` intakes into the unit's account through
     `channel`, for tests about something else than permits.
 
-    Issued by the quota_use workflow's effect (quota.permits.permit_issue) as
-    the system actor, with its audit event, so the account's reservation is
-    right (reserved + count; each intake converts one) — without walking the
-    workflow's steps (tests/quota/permit_world.permit_walk does that). As of
-    the real today by default: the roster's permit hook judges validity on it.
+    Recorded by the system's permit_record (the same issuing core as the
+    quota_use workflow's effect, with its audit event), so the account's
+    reservation is right (reserved + count; each intake converts one) —
+    without walking the workflow's steps (tests/quota/permit_world.permit_walk
+    does that). Valid from the real today by default, six months on.
     """
-    from types import SimpleNamespace
-
-    from django.db import transaction
     from django.utils import timezone
 
-    from bianzhi.core import audit
     from bianzhi.core.actor import Actor
-    from bianzhi.quota.models import Permit, QuotaAccount
-    from bianzhi.quota.permits import permit_issue
+    from bianzhi.quota.models import QuotaAccount
+    from bianzhi.quota.permits import permit_record
     from bianzhi.roster.values import CHANNEL, resolve
 
     code = resolve(CHANNEL, channel, field="channel")
@@ -133,19 +126,14 @@ def grant_permit(unit, *, category="administrative", funding="full", channel="�
         unit_id=unit_id, category_id=category, funding=funding
     )
     n = next(_permit_numbers)
-    request = SimpleNamespace(
-        pk=GRANTED_REQUEST_IDS + n,
-        serial=f"测试核准-{n}",
+    return permit_record(
+        actor=Actor.system(),
         unit_id=unit_id,
-        payload={"account_id": account.pk, "channel": code, "count": count},
+        account_id=account.pk,
+        channel=code,
+        count=count,
+        doc_no=f"测试编发〔2026〕{n}号",
+        number=f"测试核准-{n}",
+        today=today or timezone.localdate(),
+        summary=f"用编核准测试核准-{n}（测试）",
     )
-    system = Actor.system()
-    with transaction.atomic():
-        changes = permit_issue(request, system, today or timezone.localdate())
-        audit.record(
-            actor=system,
-            operation="permit_issue",
-            records=changes,
-            summary=f"用编核准{request.serial}（测试）",
-        )
-    return Permit.objects.get(request_id=request.pk)

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from . import orgs_views as orgs
+from . import permits_views as permits
 from . import quota_views as quota
 from . import roster_views as roster
 
@@ -66,6 +67,13 @@ urlpatterns = [
     ),
     # quota
     path("accounts/", quota.AccountListView.as_view(), name="api-accounts"),
+    path("permits/", permits.PermitListView.as_view(), name="api-permits"),
+    path("permits/<int:pk>/", permits.PermitDetailView.as_view(), name="api-permit"),
+    path(
+        "permits/<int:pk>/cancel/",
+        permits.PermitCancelView.as_view(),
+        name="api-permit-cancel",
+    ),
     path("movements/", quota.MovementListView.as_view(), name="api-movements"),
     path(
         "movements/<str:pk>/",

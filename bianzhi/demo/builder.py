@@ -192,13 +192,9 @@ def _permit_counts() -> dict[str, int]:
     from bianzhi.approvals.models import Request
     from bianzhi.quota.models import Permit
 
-    from .permits import HISTORY_REQUEST_IDS
-
     return {
         "permits": Permit.objects.count(),
-        "permits_by_request": Permit.objects.filter(
-            request_id__lt=HISTORY_REQUEST_IDS
-        ).count(),
+        "permits_by_request": Permit.objects.filter(request_id__isnull=False).count(),
         "quota_use": Request.objects.filter(kind="quota_use").count(),
     }
 

@@ -7,13 +7,13 @@ Two ways, both through quota.permits' effect (the account's reservation is
 right: + count at issue, − 1 per intake):
 
 - History (`history_permit`): the generator's back-dated intakes since 2015
-  get a one-intake permit each just before the intake, issued by
-  quota.permits.permit_issue as the system actor (one audit event each). The
-  workflow's approval records of those years are not part of the demo: the
-  permit names no approvals request (request_id in a range no request uses)
-  and carries a "（历史）" number. The hook judges validity on the real today,
-  so these permits are dated today, not in the past — used up at once, they
-  never show as active.
+  get a one-intake permit each just before the intake, recorded by
+  quota.permits.permit_record as the system actor (one audit event each), as
+  an office migrating its paper approvals would: no approvals request, the
+  paper approval's document number instead, a "（历史）" number. The intakes
+  are entered today (the services' `today`), and the hook judges validity on
+  that day, so these permits are dated today — used up at once, they never
+  show as active.
 - Today (`workflow_permits`): after the logins exist, 市教育局's HR applies for
   quota use through the real quota_use workflow (edu_hr → office → 组织部 joint
   review → leader): one application approved (the permit, its reservation and
@@ -24,16 +24,9 @@ right: + count at issue, − 1 per intake):
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
-from django.db import transaction
-
-from bianzhi.core import audit
 from bianzhi.roster.permit_hook import permits_required
 from bianzhi.roster.values import CHANNEL, PermitNeed, channel_permit_need
-
-# Permit.request_id of history permits: above any approvals request id.
-HISTORY_REQUEST_IDS = 8_000_000_000
 
 
 def needs_permit(channel: str) -> bool:
@@ -43,27 +36,24 @@ def needs_permit(channel: str) -> bool:
 
 
 def history_permit(events, slot, channel: str) -> str:
-    """Issue a one-intake permit for `slot`'s account; returns its number."""
-    from bianzhi.quota.permits import permit_issue
+    """Record a one-intake permit for `slot`'s account; returns its number."""
+    from bianzhi.quota.permits import permit_record
 
     events.counts["permits"] += 1
     n = events.counts["permits"]
-    request = SimpleNamespace(
-        pk=HISTORY_REQUEST_IDS + n,
-        serial=f"编准（历史）{n:05d}",
+    number = f"编准（历史）{n:05d}"
+    permit_record(
+        actor=events.actor,
         unit_id=slot.unit.pk,
-        payload={"account_id": slot.account_id, "channel": channel, "count": 1},
+        account_id=slot.account_id,
+        channel=channel,
+        count=1,
+        doc_no=f"示例编办〔历史〕{n:05d}号",
+        number=number,
+        today=events.today,
+        summary=f"补录用编核准{number}（{CHANNEL.label(channel)}1名，示例数据：实名制历史）",
     )
-    with transaction.atomic():
-        changes = permit_issue(request, events.actor, events.today)
-        audit.record(
-            actor=events.actor,
-            operation="permit_issue",
-            records=changes,
-            doc_no=request.serial,
-            summary=f"用编核准{request.serial}（{CHANNEL.label(channel)}1名，示例数据：实名制历史）",
-        )
-    return request.serial
+    return number
 
 
 # --- the quota_use workflow, as the demo logins would walk it -----------------------

@@ -44,7 +44,7 @@ from bianzhi.roster.values import RELEASE_REASON, Channel
 from .contexts import _accounts
 from .kinds import ACCOUNT_ROW
 from .models import Attachment, Document
-from .services import document_issue
+from .services import document_issue, revoke_changes
 
 
 def _label(choices, value: str) -> str:
@@ -68,6 +68,11 @@ def permit_context(permit: Permit, request, today: dt.date) -> dict:
         ],
         "unit_name": permit.unit.name,
         "unit_uscc": permit.unit.uscc or "",
+        "by_credit": permit.by_credit,
+        # The year's credits before this permit took its share.
+        "credits": permits.credits_free(account, today) + permit.count
+        if permit.by_credit
+        else 0,
     }
 
 
@@ -278,7 +283,18 @@ def check_proof_attachments(request, actor: Actor, today: dt.date) -> None:
         )
 
 
+def void_permit_documents(permit: Permit, reason: str) -> list[dict]:
+    """A cancelled permit's PDF verifies as void (quota.permits.permit_cancel)."""
+    return [
+        revoke_changes(document, f"用编核准已撤销：{reason}")
+        for document in Document.objects.select_for_update().filter(
+            kind="permit", subject_type="permit", subject_id=permit.pk, revoked=False
+        )
+    ]
+
+
 def register() -> None:
+    permits.register_cancel_effect(void_permit_documents)
     engine.register_effect(QUOTA_USE, permit_issue_with_document)
     engine.register_effect(roster_kinds.RELEASE_FILING, release_with_stop_pay)
     engine.register_validator(roster_kinds.RELEASE_FILING, check_proof_attachments)

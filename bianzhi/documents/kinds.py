@@ -35,6 +35,9 @@ permit — 用编核准通知书, with the 空编证明 (vacancy proof) on the s
     valid_until      有效期至
     vacancy_as_of    空编证明截止日期
     accounts         rows as above: the unit's accounts on vacancy_as_of
+    by_credit, credits (optional) the permit is backed by N-out-1-in intake
+                     credits (the account is full or over quota): the proof
+                     states the credits of the year instead of a vacancy
 
 enrollment_notice — 入编通知
     filing_no        备案编号
@@ -128,7 +131,7 @@ KINDS: dict[str, KindSpec] = {
                 "vacancy_as_of",
                 "accounts",
             ),
-            optional=("unit_uscc",),
+            optional=("unit_uscc", "by_credit", "credits"),
             rows=(("accounts", ACCOUNT_ROW),),
         ),
         KindSpec(

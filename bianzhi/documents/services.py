@@ -179,6 +179,17 @@ def certificate_issue(
     )
 
 
+def revoke_changes(document: Document, reason: str) -> dict:
+    """Void one locked document inside the caller's transaction; its audit
+    change (document_revoke, or an effect that voids what it cancels)."""
+    before = audit.snapshot(document)
+    document.revoked = True
+    document.revoked_at = timezone.now()
+    document.revoked_reason = reason[:300]
+    document.save(update_fields=["revoked", "revoked_at", "revoked_reason"])
+    return audit.change(document, before, audit.snapshot(document))
+
+
 def document_revoke(*, actor: Actor, document_id: int, reason: str) -> Document:
     """Mark a document void: it then verifies as 已作废, never as genuine."""
     reason = (reason or "").strip()
@@ -194,15 +205,11 @@ def document_revoke(*, actor: Actor, document_id: int, reason: str) -> Document:
             raise ApplicationError(
                 ErrorCode.STEP_OUT_OF_TURN, f"{document.serial} 已作废"
             )
-        before = audit.snapshot(document)
-        document.revoked = True
-        document.revoked_at = timezone.now()
-        document.revoked_reason = reason[:300]
-        document.save(update_fields=["revoked", "revoked_at", "revoked_reason"])
+        change = revoke_changes(document, reason)
         audit.record(
             actor=actor,
             operation="document_revoke",
-            records=[audit.change(document, before, audit.snapshot(document))],
+            records=[change],
             doc_no=document.serial,
             summary=f"作废{document.title} {document.serial}：{reason[:100]}",
         )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from . import rules, selectors
 from .ledger_accounts import account_label
 from .models import HolderKind, Loan, QuotaAccount, QuotaEntry, QuotaMovement
+from .permits import reserved_mismatches
 
 
 def _problem(code: str, message: str, obj: str) -> dict:
@@ -225,6 +226,20 @@ def _holdings() -> list[dict]:
     return out
 
 
+def _reservations() -> list[dict]:
+    """reserved = held by approved plans and permits not yet used (DOMAIN §2)."""
+    found = reserved_mismatches()
+    labels = _labels(pk for pk, _, _ in found)
+    return [
+        _problem(
+            "QUOTA_RESERVED_MISMATCH",
+            f"{labels[pk]}预留数为{reserved}，用编计划与有效核准实际预留{held}",
+            f"QuotaAccount:{pk}",
+        )
+        for pk, reserved, held in found
+    ]
+
+
 def problems(*, today: dt.date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     return (
@@ -234,6 +249,7 @@ def problems(*, today: dt.date | None = None) -> list[dict]:
         + _conservation()
         + _loans()
         + _holdings()
+        + _reservations()
     )
 
 

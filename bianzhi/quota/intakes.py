@@ -179,7 +179,7 @@ def build_quota_use(actor: Actor, values: dict[str, Any]) -> Draft:
     account_id = optional_id(values, "account_id", "编制账户")
     if account_id is None:
         raise ApplicationError(ErrorCode.FIELD_REQUIRED, "编制账户", field="account_id")
-    account = permits._account(unit.pk, account_id, lock=False)
+    account = permits.unit_account(unit.pk, account_id, lock=False)
     channel = text(values, "channel")
     if not channel:
         raise ApplicationError(ErrorCode.FIELD_REQUIRED, "进入方式", field="channel")

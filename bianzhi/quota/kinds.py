@@ -32,7 +32,7 @@ from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.core.roles import Role
 from bianzhi.orgs.models import Unit, UnitKind
 
-from . import permits
+from . import permits, plans
 
 PLAN, QUOTA_USE = "recruitment_plan", "quota_use"
 
@@ -116,18 +116,20 @@ QUOTA_USE_SPEC = KindSpec(
 
 
 def validate_plan(request, actor: Actor, today: dt.date) -> None:
-    permits.plan_year(request.payload)
-    for line in permits.plan_lines(request.payload):
-        account = permits._account(request.unit_id, line["account_id"], lock=False)
-        permits.check_plan_line(account, line["count"], today)
+    plans.plan_year(request.payload)
+    for line in plans.plan_lines(request.payload):
+        account = permits.unit_account(request.unit_id, line["account_id"], lock=False)
+        plans.check_plan_line(account, line["count"], today)
 
 
 def validate_quota_use(request, actor: Actor, today: dt.date) -> None:
     payload = request.payload
     if not payload.get("channel"):
         raise ApplicationError(ErrorCode.FIELD_REQUIRED, "进入方式", field="channel")
-    count = permits._count(payload.get("count"), "count")
-    account = permits._account(request.unit_id, payload.get("account_id"), lock=False)
+    count = permits.positive_count(payload.get("count"), "count")
+    account = permits.unit_account(
+        request.unit_id, payload.get("account_id"), lock=False
+    )
     line = permits.plan_line_for(
         account=account,
         channel=str(payload["channel"]),
@@ -135,14 +137,11 @@ def validate_quota_use(request, actor: Actor, today: dt.date) -> None:
         today=today,
         lock=False,
     )
-    held = line.reserved if line else 0
-    vacancy = account.approved - account.occupied - account.reserved
-    if count - min(count, held) > vacancy:
-        raise ApplicationError(
-            ErrorCode.QUOTA_FULL,
-            f"{permits.numbers(account)}，计划预留{held}名，不足申请{count}名",
-            field="count",
-        )
+    # The effect's own decision, read without locks: the effect decides again
+    # at the final approval on the locked account.
+    permits.permit_backing(
+        account, count, min(count, line.reserved if line else 0), today
+    )
 
 
 def _numbers(request) -> list[tuple[str, object, str]]:
@@ -168,7 +167,7 @@ def _numbers(request) -> list[tuple[str, object, str]]:
 
 def register() -> None:
     engine.register_kind(RECRUITMENT_PLAN)
-    engine.register_effect(PLAN, permits.plan_approve)
+    engine.register_effect(PLAN, plans.plan_approve)
     engine.register_validator(PLAN, validate_plan)
     engine.register_numbers(PLAN, _numbers)
     engine.register_kind(QUOTA_USE_SPEC)
@@ -176,4 +175,4 @@ def register() -> None:
     engine.register_validator(QUOTA_USE, validate_quota_use)
     engine.register_numbers(QUOTA_USE, _numbers)
     engine.register_daily(QUOTA_USE, permits.permit_expire)
-    engine.register_daily(PLAN, permits.plan_lapse)
+    engine.register_daily(PLAN, plans.plan_lapse)

@@ -342,7 +342,16 @@ class PlanLine(models.Model):
 class Permit(models.Model):
     """用编核准: `count` intakes into one account through one channel until
     valid_until. While active it holds count − used in the account's
-    `reserved` counter; each intake converts one (occupied +1, reserved −1)."""
+    `reserved` counter; each intake converts one (occupied +1, reserved −1).
+
+    A permit `by_credit` is issued to an account that is full or over quota
+    under the region's N-out-1-in policy: it holds no reservation (there is
+    no vacancy to hold) and its intakes consume the account's intake credits
+    of the year, so it is valid at most to the end of that year.
+
+    A permit comes from a quota_use request (request_id) or, for one approved
+    on paper before the platform (the demo's history, a migration), is
+    recorded by the system with that approval's document number (doc_no)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"
@@ -365,7 +374,9 @@ class Permit(models.Model):
         PlanLine, models.PROTECT, null=True, blank=True, related_name="permits"
     )
     converted = models.PositiveIntegerField("由计划转入数", default=0)
-    request_id = models.BigIntegerField("审批事项", unique=True)
+    by_credit = models.BooleanField("凭进人额度", default=False)
+    request_id = models.BigIntegerField("审批事项", unique=True, null=True, blank=True)
+    doc_no = models.CharField("批准文号", max_length=60, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -386,6 +397,14 @@ class Permit(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__gte=models.F("valid_from")),
                 name="permit_validity_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(request_id__isnull=False) | ~Q(doc_no=""),
+                name="permit_has_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(by_credit=False) | Q(converted=0),
+                name="permit_credit_converts_nothing",
             ),
         ]
 

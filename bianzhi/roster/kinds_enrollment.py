@@ -103,7 +103,6 @@ class _Entry:
     """The permit a filing's entry consumes, and how many intakes did."""
 
     permit: Permit
-    today: dt.date
     consumed: int = 0
 
 
@@ -113,7 +112,7 @@ _filing_permit: ContextVar[_Entry | None] = ContextVar(
 _previous_hook: list = [services_common.permit_check]
 
 
-def filing_permit_hook(*, channel, unit, category, funding, permit, start_date):
+def filing_permit_hook(*, channel, unit, category, funding, permit, start_date, today):
     """During a filing's entry: consume that filing's permit (one per person),
     converting its reservation. Otherwise: the hook installed before."""
     current = _filing_permit.get()
@@ -125,8 +124,9 @@ def filing_permit_hook(*, channel, unit, category, funding, permit, start_date):
             funding=funding,
             permit=permit,
             start_date=start_date,
+            today=today,
         )
-    found, today = current.permit, current.today
+    found = current.permit
     account = found.account
     if (found.unit_id, account.category_id, account.funding, found.channel) != (
         unit.pk,
@@ -141,7 +141,9 @@ def filing_permit_hook(*, channel, unit, category, funding, permit, start_date):
         )
     change = permit_use(permit=found, count=1, today=today)
     current.consumed += 1
-    return PermitDecision(converts_reservation=True, changes=[change], ref=found.number)
+    return PermitDecision(
+        converts_reservation=not found.by_credit, changes=[change], ref=found.number
+    )
 
 
 def install_hook() -> None:
@@ -247,7 +249,7 @@ def apply_enrollment(request, actor: Actor, today: dt.date) -> list[dict]:
     doc_no = str((request.payload or {}).get("doc_no") or "")
     # Someone may have installed another hook since startup (tests do).
     install_hook()
-    entry = _Entry(batch.permit, today)
+    entry = _Entry(batch.permit)
     token = _filing_permit.set(entry)
     try:
         for index, data in enumerate(batch.rows):

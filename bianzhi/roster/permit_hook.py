@@ -16,16 +16,18 @@ setting off only to test the roster without permits. Installed by
 RosterConfig.ready(), which also gives the quota kinds the channel → partner
 department table.
 
-Validity is judged on the real today (timezone.localdate()), not on the
-intake's start date or the service's `today`: the hook is not told the
-latter, and a back-dated intake is entered now, against a permit in force
-now (an expired permit has released its reservation).
+Validity is judged on the enrolling service's `today` (the day the intake is
+entered), not on its start date: a back-dated intake is entered now, against
+a permit in force now (an expired permit has released its reservation).
+
+A permit backed by intake credits (Permit.by_credit) holds no reservation:
+its intake takes a vacancy if one has opened since, else one of the
+account's credits (roster.rules.can_take_intake).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import timezone
 
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.quota import kinds as quota_kinds
@@ -40,10 +42,9 @@ def permits_required() -> bool:
     return bool(getattr(settings, "ROSTER_PERMITS_REQUIRED", False))
 
 
-def permit_hook(*, channel, unit, category, funding, permit, start_date):
+def permit_hook(*, channel, unit, category, funding, permit, start_date, today):
     if not permits_required():
         return None
-    today = timezone.localdate()
     account = QuotaAccount.objects.filter(
         unit_id=unit.pk, category_id=category.pk, funding=funding
     ).first()
@@ -64,7 +65,9 @@ def permit_hook(*, channel, unit, category, funding, permit, start_date):
             field="permit",
         )
     change = permit_use(permit=found, count=1, today=today)
-    return PermitDecision(converts_reservation=True, changes=[change], ref=found.number)
+    return PermitDecision(
+        converts_reservation=not found.by_credit, changes=[change], ref=found.number
+    )
 
 
 def register() -> None:

@@ -244,3 +244,12 @@ def active_postings_by_account(account_ids=None) -> dict[int, int]:
     ):
         counts[account_id] = n
     return dict(counts)
+
+
+def postings_by_permit(permit) -> QuerySet[Posting]:
+    """The intakes that used a quota-use permit (用编核准), oldest first."""
+    return (
+        Posting.objects.filter(unit_id=permit.unit_id, permit_ref=permit.number)
+        .select_related("person", "account__category")
+        .order_by("start_date", "pk")
+    )

@@ -392,7 +392,9 @@ class PermitDecision:
     """What the permit hook answers for an intake it accepts.
 
     converts_reservation: the permit holds a reservation in this account, and
-    the intake turns it into the posting (reserved − 1, occupied + 1).
+    the intake turns it into the posting (reserved − 1, occupied + 1). False
+    for a permit backed by intake credits (quota Permit.by_credit): the
+    intake takes a vacancy if one has opened, else a credit.
     changes: audit changes of what the hook wrote (e.g. the permit's count
     left), listed in the enrollment's audit event.
     """
@@ -402,8 +404,10 @@ class PermitDecision:
     ref: str = ""
 
 
-def permit_check(*, channel, unit, category, funding, permit, start_date):
+def permit_check(*, channel, unit, category, funding, permit, start_date, today):
     """Default hook: accept everything (DOMAIN §3.4, until the workflows exist).
+
+    `today` is the enrolling service's today: validity is judged on it.
 
     A replacement raises PERMIT_REQUIRED / PERMIT_EXPIRED / PERMIT_EXHAUSTED,
     or returns a PermitDecision (or a bool: converts_reservation). It runs

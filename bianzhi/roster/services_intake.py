@@ -153,6 +153,7 @@ def take_post(
             funding=account.funding,
             permit=permit,
             start_date=start_date,
+            today=today,
         )
     # The region's over-quota policy decides only when there is no vacancy
     # (rules.can_take_intake): read it only then.
@@ -200,6 +201,11 @@ def take_post(
     changes.append(
         occupancy.occupy(account, resource=resource, on=start_date, today=today)
     )
+    if decision.converts_reservation and resource == "credit" and account.reserved:
+        # The permit's reservation was suspended (a reform cut left the account
+        # over quota) and the intake took a credit instead; the permit now
+        # holds one fewer, so the account must too (`bianzhi check`).
+        changes.append(occupancy.unreserve(account, amount=1))
     return posting, changes
 
 

@@ -101,6 +101,8 @@ def build_navigation(request: HttpRequest) -> list[dict]:
         # nav:approvals-new (new request per kind) — items.append(...) here
         if approvals["submitter"]:
             items.append(_item(_("新建申请"), "web:approval_new", path))
+        if can_view_business(user):
+            items.append(_item(_("用编核准"), "web:permits", path, "/permits/"))
         # nav:enrollment (入编备案 batches, publicity)
         items.append(
             _item(_("入编公示"), "web:enrollment_filings", path, "/enrollment/")

@@ -1,10 +1,18 @@
-"""审批 pages: inbox, my requests, completed, one request and its actions."""
+"""审批 pages: inbox, my requests, completed, one request and its actions;
+the quota-use permits (用编核准) the approvals issued."""
 
 from django.urls import path
 
-from .views import approvals, approvals_new, approvals_notices
+from .views import approvals, approvals_new, approvals_notices, permits
 
 urlpatterns = [
+    path("permits/", permits.permit_list, name="permits"),
+    path("permits/<int:permit_id>/", permits.permit_detail, name="permit"),
+    path(
+        "permits/<int:permit_id>/cancel/",
+        permits.permit_cancel_view,
+        name="permit_cancel",
+    ),
     path("approvals/", approvals.inbox, name="approvals_inbox"),
     path("approvals/badge/", approvals.badge, name="approvals_badge"),
     path("approvals/mine/", approvals.mine, name="approvals_mine"),

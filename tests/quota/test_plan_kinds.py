@@ -191,7 +191,7 @@ def test_over_quota_plan_held_to_credits(world, settings):
     with pytest.raises(ApplicationError) as info:
         plan_request(w, count=2)
     assert info.value.code == ErrorCode.QUOTA_OVER_NO_INTAKE
-    assert "仅可计划1名" in info.value.message
+    assert "尚可计划1名" in info.value.message
     request = plan_request(w, count=1)
     approve(w.office, request, "office_review")
     approve(w.leader, request, "leader_approval")

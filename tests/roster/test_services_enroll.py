@@ -453,8 +453,8 @@ def test_permit_hook(units):
     bureau = units["bureau"]
     calls = []
 
-    def hook(*, channel, unit, category, funding, permit, start_date):
-        calls.append(channel)
+    def hook(*, channel, unit, category, funding, permit, start_date, today):
+        calls.append((channel, today))
         if permit is None:
             raise ApplicationError(E.PERMIT_REQUIRED, field="permit")
         return services.PermitDecision(converts_reservation=True, ref=f"核准-{permit}")
@@ -486,7 +486,8 @@ def test_permit_hook(units):
         assert (acc.occupied, acc.reserved) == (3, 0)
     finally:
         services.set_permit_hook(installed)
-    assert calls == ["exam_recruitment", "exam_recruitment"]
+    # The hook judges validity on the service's today, which it is told.
+    assert calls == [("exam_recruitment", TODAY), ("exam_recruitment", TODAY)]
     enroll(bureau, person_data(5))  # the installed hook again (a permit)
 
 
