@@ -17,8 +17,10 @@ right: + count at issue, − 1 per intake):
 - Today (`workflow_permits`): after the logins exist, 市教育局's HR applies for
   quota use through the real quota_use workflow (edu_hr → office → 组织部 joint
   review → leader): one application approved (the permit, its reservation and
-  the signed permit document with the vacancy proof) and one waiting for the
-  leader, so the approval pages and the permit list have something to show.
+  the signed permit document with the vacancy proof), one waiting for the
+  leader, and one approved and then cancelled by the office (its reservation
+  released, its document void), so the approval pages and the permit list
+  have something to show.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def _can_sign() -> bool:
 def workflow_permits(units: dict, today: dt.date) -> int:
     """Walk quota_use for 市教育局 (see the module doc); returns the requests made."""
     from bianzhi.approvals import review
-    from bianzhi.quota.models import QuotaAccount
+    from bianzhi.quota.models import Permit, QuotaAccount
+    from bianzhi.quota.permits import permit_cancel
 
     if not _can_sign():
         return 0  # no office certificate yet (`bianzhi setup`): no permit document
@@ -122,7 +125,8 @@ def workflow_permits(units: dict, today: dt.date) -> int:
     if account is None or account.vacancy < 2:
         return 0
     made = 0
-    for count, finish in ((min(2, account.vacancy - 1), True), (1, False)):
+    plan = ((min(2, account.vacancy - 1), "approve"), (1, "wait"), (1, "cancel"))
+    for count, ending in plan:
         account.refresh_from_db()
         if account.vacancy < count or count < 1:
             break
@@ -140,12 +144,20 @@ def workflow_permits(units: dict, today: dt.date) -> int:
                 opinion="agree",
                 today=today,
             )
-        if finish:
-            review.request_approve(
-                actor=leader,
-                request_id=request.pk,
-                step="leader_approval",
-                comment="同意",
+        if ending == "wait":
+            continue
+        review.request_approve(
+            actor=leader,
+            request_id=request.pk,
+            step="leader_approval",
+            comment="同意",
+            today=today,
+        )
+        if ending == "cancel":
+            permit_cancel(
+                actor=office,
+                permit_id=Permit.objects.get(request_id=request.pk).pk,
+                reason="招考计划调整，单位申请退回名额",
                 today=today,
             )
     return made

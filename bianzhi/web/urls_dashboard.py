@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/decision/", dashboard.decision, name="dashboard_decision"),
     path("warnings/", dashboard_warnings.warning_list, name="warnings"),
+    path("warnings/badge/", dashboard_warnings.badge, name="warnings_badge"),
     path(
         "warnings/thresholds/",
         dashboard_warnings.threshold_settings,

@@ -1,4 +1,5 @@
-"""预警 (/warnings/) and 预警阈值设置 (/warnings/thresholds/)."""
+"""预警 (/warnings/), 预警阈值设置 (/warnings/thresholds/) and the top-bar
+count (/warnings/badge/, loaded by htmx)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bianzhi.accounts import access
-from bianzhi.accounts.access import access_region, region_codes_in_scope
+from bianzhi.accounts.access import (
+    access_region,
+    has_permission,
+    region_codes_in_scope,
+)
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.core.roles import Permission
 from bianzhi.orgs.models import Region
@@ -20,9 +25,17 @@ from bianzhi.stats.dashboard_scope import top_regions, warning_scope_for
 from bianzhi.stats.models import WarningThreshold
 from bianzhi.stats.services import warning_threshold_set
 from bianzhi.stats.warning_rules import Thresholds, all_rules
-from bianzhi.stats.warnings import warnings_report
+from bianzhi.stats.warnings import warning_count, warnings_report
 from bianzhi.stats.warnings_links import evidence_url
 from bianzhi.web.errors import web_view
+
+
+@web_view
+def badge(request: HttpRequest) -> HttpResponse:
+    if not has_permission(request.user, Permission.VIEW_WARNINGS):
+        raise ApplicationError(ErrorCode.ROLE_FORBIDDEN)
+    count = warning_count(warning_scope_for(access, request.user))
+    return render(request, "web/dashboard/_warnings_badge_count.html", {"n": count})
 
 
 @web_view
