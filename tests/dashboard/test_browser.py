@@ -81,6 +81,9 @@ def test_dashboard_charts_are_drawn(
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto(f"{live_server.url}/dashboard/")
+    # The top-bar warnings count arrives by htmx after the page.
+    page.wait_for_selector("#warnings-badge .badge")
+    assert page.inner_text("#warnings-badge .badge").strip().isdigit()
     assert page.evaluate("() => typeof window.echarts") == "object"
     page.wait_for_function(
         "() => window.bianzhiCharts && Object.keys(window.bianzhiCharts).length >= 8"
