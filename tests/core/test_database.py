@@ -37,3 +37,25 @@ def test_seeded_rows_present_in_every_transactional_test(attempt):
         assert category.objects.filter(is_national=True).count() == 5
     # Leave the tables dirty, as a real test does, before the flush.
     CalendarDay.objects.filter(date__year=2004).delete()
+
+
+@pytest.mark.django_db
+def test_history_lookup_of_audit_records_is_indexed_on_postgresql():
+    """core 0003: histories find events by jsonb containment through a GIN
+    index on PostgreSQL; SQLite gets none (it scans the records' text)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                ["core_auditevent_records_gin"],
+            )
+            (definition,) = cursor.fetchone()
+            assert "gin" in definition and "jsonb_path_ops" in definition
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = %s",
+                ["core_auditevent_records_gin"],
+            )
+            assert cursor.fetchone() == (0,)
