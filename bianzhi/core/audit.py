@@ -220,6 +220,17 @@ def _lock_head(cursor, lock: str) -> tuple[int, str]:
     return row
 
 
+def defer_index_merge() -> None:
+    """For a transaction that appends many events (imports, the demo): on
+    PostgreSQL the GIN index of the records (core 0003) queues their entries
+    in its pending list instead of merging them event by event; (auto)vacuum
+    merges the list later, and searches read it meanwhile."""
+    conn = transaction.get_connection()
+    if conn.vendor == "postgresql" and conn.in_atomic_block:
+        with conn.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '1GB'")
+
+
 def record(
     *,
     actor: Actor,

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from bianzhi.core import audit
+
 from . import history, history_later
 from .logins import LOGINS, create_logins
 from .people import generate_people
@@ -109,6 +111,7 @@ def build_demo(
     started = time.perf_counter()
     rng = random.Random(seed)
     with transaction.atomic():
+        audit.defer_index_merge()  # some 40,000 events in one transaction
         if not database_is_empty():
             raise DemoNotEmpty("数据库中已有机构或编制数据")
         taken = _taken_usernames()

@@ -402,11 +402,7 @@ def record_many(
     lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
     cursor = fastsql.cursor(conn)
     seq, head_hash = audit._lock_head(cursor, lock)
-    if conn.vendor == "postgresql":
-        # Let the GIN index of the records (core 0003) queue this batch's
-        # entries in its pending list rather than merge them row by row; the
-        # list is merged later by (auto)vacuum, off the import's clock.
-        cursor.execute("SET LOCAL gin_pending_list_limit = '1GB'")
+    audit.defer_index_merge()
     prev = head_hash or audit.GENESIS
     now, addr, alg = timezone.now(), client_addr(), audit._preferred_alg()
     shape = fastsql.shape(AuditEvent, conn)
