@@ -17,10 +17,10 @@ def readable_permit(user, permit_id) -> Permit:
     return _permit(user, permit_id, Permission.VIEW_ORGS)[0]
 
 
-def cancelling_actor(user, permit_id) -> Actor:
-    """The office actor who may cancel the permit (MANAGE_QUOTA over its unit)."""
-    _permit(user, permit_id, Permission.VIEW_ORGS)  # 404 before 403
-    return _permit(user, permit_id, Permission.MANAGE_QUOTA)[1]
+def cancelling_actor(user, permit_id) -> tuple[Permit, Actor]:
+    """The permit and the office actor who may cancel it (MANAGE_QUOTA over
+    its unit; access_unit answers 404 outside the scope, 403 without the role)."""
+    return _permit(user, permit_id, Permission.MANAGE_QUOTA)
 
 
 def _permit(user, permit_id, permission: str) -> tuple[Permit, Actor]:

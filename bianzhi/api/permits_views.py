@@ -93,13 +93,13 @@ class PermitCancelView(APIView):
                    409: outputs.ErrorOut, **outputs.ERRORS}, tags=TAGS,
                    summary="撤销用编核准（reason），释放剩余名额并作废核准通知书")  # fmt: skip
     def post(self, request, pk):
-        actor = cancelling_actor(request.user, pk)
+        permit, actor = cancelling_actor(request.user, pk)
         data = request.data if isinstance(request.data, dict) else {}
-        permit = permit_cancel(
+        permit_cancel(
             actor=actor,
-            permit_id=pk,
+            permit_id=permit.pk,
             reason=str(data.get("reason") or ""),
             today=timezone.localdate(),
         )
-        permit = readable_permit(request.user, permit.pk)
+        permit.refresh_from_db(fields=["status"])
         return Response(permit_data(permit, timezone.localdate()))

@@ -40,6 +40,7 @@ from bianzhi.orgs.models import Unit
 
 from . import occupancy
 from .models import Permit, PlanLine, QuotaAccount, RecruitmentPlan
+from .selectors_permits import state_on
 
 PERMIT_VALID_MONTHS = 6  # VALUES.md: permit validity 6 months
 
@@ -413,52 +414,45 @@ def permit_cancel(
         # The roster's lock order: unit, then (through the permit) its account.
         Unit.objects.select_for_update().filter(pk=unit_id).first()
         permit = Permit.objects.select_for_update().get(pk=permit_id)
-        if permit.status != Permit.Status.ACTIVE or permit.valid_until < today:
-            state = (
-                Permit.Status.EXPIRED
-                if permit.status == Permit.Status.ACTIVE
-                else permit.status
-            )
+        state = state_on(permit, today)
+        if state != Permit.Status.ACTIVE:
             raise ApplicationError(
                 ErrorCode.STEP_OUT_OF_TURN,
                 f"用编核准{permit.number}{Permit.Status(state).label}，不能撤销",
                 field="permit",
             )
-        before = audit.snapshot(permit)
         left = permit.remaining
-        permit.status = Permit.Status.CANCELLED
-        permit.save(update_fields=["status"])
-        changes = [audit.change(permit, before, audit.snapshot(permit))]
-        if left and not permit.by_credit:
-            account = QuotaAccount.objects.select_for_update().get(pk=permit.account_id)
-            changes.append(
-                occupancy.unreserve(account, amount=min(left, account.reserved))
-            )
+        changes = _end(permit, Permit.Status.CANCELLED)
         for effect in _cancel_effects:
             changes += effect(permit, reason)
-        held = "进人额度" if permit.by_credit else "预留"
         audit.record(
             actor=actor,
             operation="permit_cancel",
             records=changes,
             doc_no=permit.number,
-            summary=f"撤销用编核准{permit.number}，释放{held}{left}名：{reason[:100]}",
+            summary=f"撤销用编核准{permit.number}，释放{_held(permit)}{left}名："
+            f"{reason[:100]}",
         )
     return permit
 
 
-def _expire_one(permit: Permit) -> list[dict]:
-    """Mark one locked, overdue permit expired and release what it holds."""
+def _end(permit: Permit, status: str) -> list[dict]:
+    """Give one locked, active permit its final `status` (expired, cancelled)
+    and release the reservation it still holds (a credit permit holds none;
+    each intake already converted its own)."""
     before = audit.snapshot(permit)
-    left = permit.count - permit.used
-    permit.status = Permit.Status.EXPIRED
+    left = permit.remaining
+    permit.status = status
     permit.save(update_fields=["status"])
     changes = [audit.change(permit, before, audit.snapshot(permit))]
     if left and not permit.by_credit:
         account = QuotaAccount.objects.select_for_update().get(pk=permit.account_id)
-        # The intake converted its reservation; what is left is still held.
         changes.append(occupancy.unreserve(account, amount=min(left, account.reserved)))
     return changes
+
+
+def _held(permit: Permit) -> str:
+    return "进人额度" if permit.by_credit else "预留"
 
 
 def permit_expire(*, actor: Actor, today: dt.date) -> list[str]:
@@ -474,10 +468,9 @@ def permit_expire(*, actor: Actor, today: dt.date) -> list[str]:
             return []
         changes: list[dict] = []
         for permit in stale:
-            left = permit.count - permit.used
-            changes += _expire_one(permit)
-            held = "进人额度" if permit.by_credit else "预留"
-            lines.append(f"用编核准{permit.number}已过期，释放{held}{left}名")
+            left = permit.remaining
+            changes += _end(permit, Permit.Status.EXPIRED)
+            lines.append(f"用编核准{permit.number}已过期，释放{_held(permit)}{left}名")
         audit.record(
             actor=actor,
             operation="permit_expire",

@@ -47,12 +47,12 @@ from bianzhi.core.actor import Actor
 from bianzhi.core.errors import ApplicationError, ErrorCode
 from bianzhi.core.roles import Role
 from bianzhi.quota.models import Permit
-from bianzhi.quota.permits import permit_use
 
 from . import services_common
 from .enrollment_batch import Batch, batch_of
 from .enrollment_publicity import ENROLLMENT_FILING, PublicityState, publicity_state
-from .services_common import PermitDecision, set_permit_hook
+from .permit_hook import consume
+from .services_common import set_permit_hook
 from .services_postings import person_enroll
 
 _DECIDE = {"return": RETURNED, "reject": REJECTED}
@@ -139,11 +139,9 @@ def filing_permit_hook(*, channel, unit, category, funding, permit, start_date, 
             f"用编核准{found.number}与入编单位、编制类型、经费形式或进入方式不符",
             field="permit",
         )
-    change = permit_use(permit=found, count=1, today=today)
+    decision = consume(found, today)
     current.consumed += 1
-    return PermitDecision(
-        converts_reservation=not found.by_credit, changes=[change], ref=found.number
-    )
+    return decision
 
 
 def install_hook() -> None:

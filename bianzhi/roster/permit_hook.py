@@ -64,9 +64,16 @@ def permit_hook(*, channel, unit, category, funding, permit, start_date, today):
             f"{unit.name}无与编制类型、经费形式和进入方式相符的有效用编核准{named}",
             field="permit",
         )
-    change = permit_use(permit=found, count=1, today=today)
+    return consume(found, today)
+
+
+def consume(permit, today) -> PermitDecision:
+    """One intake on `permit` (quota.permits.permit_use): a reserving permit's
+    slot becomes the posting; a credit permit's intake takes a vacancy or a
+    credit. Also the enrollment filing's hook (kinds_enrollment)."""
+    change = permit_use(permit=permit, count=1, today=today)
     return PermitDecision(
-        converts_reservation=not found.by_credit, changes=[change], ref=found.number
+        converts_reservation=not permit.by_credit, changes=[change], ref=permit.number
     )
 
 

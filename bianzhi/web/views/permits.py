@@ -83,16 +83,17 @@ def permit_detail(request: HttpRequest, permit_id: int) -> HttpResponse:
 @web_view
 @require_POST
 def permit_cancel_view(request: HttpRequest, permit_id: int) -> HttpResponse:
-    actor = cancelling_actor(request.user, permit_id)
+    permit, actor = cancelling_actor(request.user, permit_id)
     try:
-        permit = permit_cancel(
+        permit_cancel(
             actor=actor,
-            permit_id=permit_id,
+            permit_id=permit.pk,
             reason=request.POST.get("reason", ""),
             today=timezone.localdate(),
         )
     except ApplicationError as exc:
-        response = _detail(request, readable_permit(request.user, permit_id), exc)
+        permit.refresh_from_db(fields=["status"])
+        response = _detail(request, permit, exc)
         response.status_code = exc.http_status
         return response
     messages.success(request, _("已撤销用编核准 %(no)s") % {"no": permit.number})
